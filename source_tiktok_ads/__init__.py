@@ -1,0 +1,3 @@
+from .source import SourceTiktokAds
+
+__all__ = ["SourceTiktokAds"]

@@ -1,0 +1,101 @@
+"""Which advertisers a sync covers, and what we know about each (name, time zone, currency).
+
+Looked up once per run and shared by every stream, instead of once per stream.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from .api.client import TikTokApi
+from .api.errors import TikTokApiError
+from .config import OAuthCredentials, TikTokAdsConfig
+
+ADVERTISER_LIST_PATH = "oauth2/advertiser/get/"
+ADVERTISER_INFO_PATH = "advertiser/info/"
+ADVERTISER_INFO_BATCH = 100  # the id limit connectors rely on; TikTok's documented maximum is not known
+
+
+@dataclass(frozen=True, slots=True)
+class Advertiser:
+    advertiser_id: str
+    name: str | None = None
+    timezone: str | None = None  # IANA or POSIX (`Etc/GMT+8` is UTC-8) name; None: unknown
+    currency: str | None = None
+
+
+def chunks(items: list[str], size: int) -> list[list[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+class AdvertiserDirectory:
+    def __init__(self, config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+        self._config = config
+        self._api = api
+        self._logger = logger
+        self._lock = threading.Lock()
+        self._accessible: list[dict[str, Any]] | None = None
+        self._details: dict[str, Advertiser] | None = None
+
+    def accessible(self) -> list[dict[str, Any]]:
+        """`[{advertiser_id, advertiser_name}]` the token may read (production apps only)."""
+        credentials = self._config.credentials
+        if not isinstance(credentials, OAuthCredentials):
+            raise ValueError("the sandbox cannot list advertisers")
+        with self._lock:
+            if self._accessible is None:
+                envelope = self._api.get(
+                    ADVERTISER_LIST_PATH, {"app_id": credentials.app_id, "secret": credentials.secret}
+                )
+                self._accessible = [
+                    {
+                        "advertiser_id": str(item.get("advertiser_id")),
+                        "advertiser_name": item.get("advertiser_name"),
+                    }
+                    for item in envelope.data.get("list") or []
+                ]
+            return self._accessible
+
+    def selected_ids(self) -> list[str]:
+        configured = self._config.configured_advertiser_ids
+        if configured:
+            return configured
+        return [item["advertiser_id"] for item in self.accessible()]
+
+    def fetch_info(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = []
+        for batch in chunks(advertiser_ids, ADVERTISER_INFO_BATCH):
+            envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch})
+            records.extend(envelope.data.get("list") or [])
+        return records
+
+    def details(self) -> dict[str, Advertiser]:
+        """Every selected advertiser with its time zone; unknown fields stay None (e.g. in the sandbox,
+        where `advertiser/info/` does not work and report dates fall back to UTC)."""
+        with self._lock:
+            if self._details is not None:
+                return self._details
+        selected = self.selected_ids()
+        known: dict[str, Advertiser] = {
+            advertiser_id: Advertiser(advertiser_id) for advertiser_id in selected
+        }
+        if not self._config.credentials.is_sandbox:
+            try:
+                for info in self.fetch_info(selected):
+                    advertiser_id = str(info.get("advertiser_id"))
+                    known[advertiser_id] = Advertiser(
+                        advertiser_id,
+                        name=info.get("name"),
+                        timezone=info.get("timezone") or info.get("display_timezone"),
+                        currency=info.get("currency"),
+                    )
+            except TikTokApiError as error:
+                self._logger.warning(
+                    f"Could not read advertiser details ({error.message}); report dates use UTC as 'today'."
+                )
+        with self._lock:
+            self._details = known
+        return known

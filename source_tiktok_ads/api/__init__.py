@@ -1,0 +1,1 @@
+"""Everything about talking to TikTok's Marketing API that is not specific to one stream."""

@@ -1,0 +1,225 @@
+"""What each TikTok answer means for the connector: succeed, retry, hand to the stream, or fail with a fix.
+
+TikTok reports errors in the body `code` with HTTP 200, so the body decides, never the status alone.
+Codes whose handling depends on the stream (a missing permission fails one advertiser of one stream;
+"query too large" makes a report split its window) are passed through to the stream as typed exceptions.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import (
+    BackoffStrategy,
+    ErrorResolution,
+    HttpStatusErrorHandler,
+    ResponseAction,
+)
+from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .envelope import Envelope, envelope_of
+
+API_PATH_MARKER = "/open_api/v1.3/"
+
+# App-level and advertiser-level throttling. 40101/40102 are read as throttling by some clients and as
+# credential errors by others; retrying them a bounded number of times is safe either way, and the final
+# message carries TikTok's own words.
+RATE_LIMIT_CODES = frozenset({40016, 40100, 40101, 40102, 40132, 40133})
+# TikTok-side failures that go away on their own. 50001's meaning is disputed; it is retried a bounded
+# number of times like the rest.
+TRANSIENT_CODES = frozenset({40200, 40201, 40202, 40700, 50000, 50001, 50002, 51305, 60001})
+TOKEN_CODES = frozenset({40104, 40105, 40110})
+PERMISSION_CODE = 40001
+PARAMETER_CODE = 40002
+QUERY_TOO_LARGE_CODE = 40067
+# Codes the stream resolves itself; the HTTP client hands the response over untouched.
+STREAM_HANDLED_CODES = frozenset({PERMISSION_CODE, QUERY_TOO_LARGE_CODE})
+
+REAUTHORIZE_HINT = (
+    "Re-authorize the TikTok for Business app for this advertiser and put the new long-term token "
+    "in credentials.access_token."
+)
+GRANT_PERMISSION_HINT = (
+    "In TikTok Business Center → Accounts → Manage Permissions, give this user access to the advertiser "
+    "(and the app the scope for this endpoint), then re-authorize."
+)
+
+DEFAULT_MAX_RETRIES = 8
+DEFAULT_MAX_TIME = timedelta(minutes=10)
+
+
+def request_context(request: requests.PreparedRequest | None) -> tuple[str, str | None]:
+    """The API path and the advertiser a request was about, for messages. Never the query string:
+    `oauth2/advertiser/get/` carries the app secret there."""
+    if request is None or not request.url:
+        return "unknown endpoint", None
+    parts = urlsplit(request.url)
+    path = parts.path.split(API_PATH_MARKER, 1)[-1] or parts.path
+    params = parse_qs(parts.query)
+    advertiser = (params.get("advertiser_id") or [None])[0]
+    if advertiser is None and params.get("advertiser_ids"):
+        advertiser = params["advertiser_ids"][0].strip('[]"').replace('"', "")
+    return path, advertiser
+
+
+def describe(envelope: Envelope) -> str:
+    suffix = f" (request_id {envelope.request_id})" if envelope.request_id else ""
+    return f"TikTok code {envelope.code}: {envelope.message}{suffix}"
+
+
+class TikTokApiError(AirbyteTracedException):
+    """A TikTok answer the stream cannot recover from."""
+
+
+class AccessDenied(TikTokApiError):
+    """40001: the token may not read this endpoint for this advertiser."""
+
+    def __init__(self, path: str, advertiser_id: str | None, envelope: Envelope) -> None:
+        self.path = path
+        self.advertiser_id = advertiser_id
+        who = f"advertiser {advertiser_id}" if advertiser_id else "this app"
+        message = f"TikTok denied {path} for {who}: {envelope.message}. {GRANT_PERMISSION_HINT}"
+        super().__init__(
+            message=message, internal_message=describe(envelope), failure_type=FailureType.config_error
+        )
+
+
+class QueryTooLarge(TikTokApiError):
+    """40067: the report window is too big for TikTok to compute in one request."""
+
+    def __init__(self, path: str, envelope: Envelope) -> None:
+        super().__init__(
+            message=f"TikTok refused a report request to {path} as too large: {envelope.message}",
+            internal_message=describe(envelope),
+            failure_type=FailureType.system_error,
+        )
+
+
+def raise_for_stream_handled_code(response: requests.Response) -> Envelope:
+    """Return the envelope of a usable response, or raise the typed error the stream must deal with."""
+    envelope = envelope_of(response)
+    if envelope.ok:
+        return envelope
+    path, advertiser_id = request_context(response.request)
+    if envelope.code == PERMISSION_CODE:
+        raise AccessDenied(path, advertiser_id, envelope)
+    if envelope.code == QUERY_TOO_LARGE_CODE:
+        raise QueryTooLarge(path, envelope)
+    # The error handler lets nothing else through; reaching here means a bug, so fail loudly.
+    raise TikTokApiError(
+        message=f"Unexpected answer from {path}: {envelope.problem or describe(envelope)}",
+        failure_type=FailureType.system_error,
+    )
+
+
+def resolve(response: requests.Response) -> ErrorResolution | None:
+    """The resolution for an HTTP 2xx answer, from its body. None: not decided by the body."""
+    envelope = envelope_of(response)
+    path, advertiser_id = request_context(response.request)
+    if envelope.problem is not None:
+        return ErrorResolution(
+            ResponseAction.RETRY,
+            FailureType.transient_error,
+            f"Unusable response from {path}: {envelope.problem}.",
+        )
+    code = envelope.code
+    if code == 0:
+        return ErrorResolution(ResponseAction.SUCCESS)
+    if code in STREAM_HANDLED_CODES:
+        return ErrorResolution(
+            ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}; handled by the stream."
+        )
+    if code in RATE_LIMIT_CODES:
+        return ErrorResolution(
+            ResponseAction.RATE_LIMITED,
+            FailureType.transient_error,
+            f"TikTok rate limit on {path} ({describe(envelope)}). Lower the sync frequency or ask TikTok "
+            "for a higher app tier if this persists.",
+        )
+    if code in TRANSIENT_CODES:
+        return ErrorResolution(
+            ResponseAction.RETRY,
+            FailureType.transient_error,
+            f"TikTok service error on {path}: {describe(envelope)}.",
+        )
+    if code in TOKEN_CODES:
+        return ErrorResolution(
+            ResponseAction.FAIL,
+            FailureType.config_error,
+            f"TikTok rejected the access token ({describe(envelope)}). {REAUTHORIZE_HINT}",
+        )
+    if code == PARAMETER_CODE:
+        about = f" for advertiser {advertiser_id}" if advertiser_id else ""
+        return ErrorResolution(
+            ResponseAction.FAIL,
+            FailureType.config_error,
+            f"TikTok rejected a parameter of {path}{about}: {envelope.message}",
+        )
+    return ErrorResolution(
+        ResponseAction.FAIL,
+        FailureType.system_error,
+        f"TikTok answered {path} with an error: {describe(envelope)}.",
+    )
+
+
+class TikTokErrorHandler(HttpStatusErrorHandler):
+    """HTTP statuses, timeouts and resets follow the CDK's defaults (5xx and transport errors are
+    retried); a 2xx answer is judged by its body."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        max_time: timedelta = DEFAULT_MAX_TIME,
+    ) -> None:
+        mapping: Mapping[Any, ErrorResolution] = {
+            **DEFAULT_ERROR_MAPPING,
+            # The CDK looks exceptions up by exact class; these are the transport failures we see.
+            requests.exceptions.ConnectionError: ErrorResolution(
+                ResponseAction.RETRY, FailureType.transient_error, "Connection to TikTok failed."
+            ),
+            requests.exceptions.ChunkedEncodingError: ErrorResolution(
+                ResponseAction.RETRY,
+                FailureType.transient_error,
+                "Connection to TikTok was cut mid-response.",
+            ),
+            requests.exceptions.ReadTimeout: ErrorResolution(
+                ResponseAction.RETRY, FailureType.transient_error, "TikTok did not answer in time."
+            ),
+            requests.exceptions.ConnectTimeout: ErrorResolution(
+                ResponseAction.RETRY, FailureType.transient_error, "Connecting to TikTok timed out."
+            ),
+        }
+        super().__init__(logger, error_mapping=mapping, max_retries=max_retries, max_time=max_time)
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None = None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
+            resolution = resolve(response_or_exception)
+            if resolution is not None:
+                return resolution
+        return super().interpret_response(response_or_exception)
+
+
+class TikTokBackoffStrategy(BackoffStrategy):
+    """Exponential backoff with full jitter, capped. TikTok sends no Retry-After, so the schedule is ours;
+    the jitter keeps parallel workers from retrying in lock-step."""
+
+    def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0) -> None:
+        self._base = base_seconds
+        self._cap = cap_seconds
+
+    def backoff_time(
+        self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
+    ) -> float | None:
+        ceiling = min(self._cap, self._base * 2 ** max(0, attempt_count - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)

@@ -1,0 +1,24 @@
+"""TikTok takes list and object parameters as compact JSON strings inside the query string."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+
+REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds; big report pages can take a while to compute.
+
+
+def encode_params(params: Mapping[str, Any]) -> dict[str, str]:
+    encoded: dict[str, str] = {}
+    for key, value in params.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            encoded[key] = "true" if value else "false"
+        elif isinstance(value, list | tuple | dict):
+            encoded[key] = orjson.dumps(value).decode()
+        else:
+            encoded[key] = str(value)
+    return encoded

@@ -1,0 +1,88 @@
+"""The connection check: is the token good, which advertisers does it reach, and can we read them?
+
+Every failure is one sentence saying what is wrong and what to do; nothing here prints a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .advertisers import ADVERTISER_LIST_PATH, AdvertiserDirectory
+from .api.client import TikTokApi
+from .api.errors import AccessDenied, TikTokApiError
+from .config import TikTokAdsConfig
+
+ENTITY_PROBE_PATH = "campaign/get/"
+
+
+class CheckFailed(Exception):
+    """A check failure whose message is meant for the user as is."""
+
+
+def check_connection(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+    """Return quietly when a sync can start; raise CheckFailed with the fix otherwise."""
+    try:
+        if config.credentials.is_sandbox:
+            _check_sandbox(config, api, logger)
+        else:
+            _check_production(config, api, logger)
+    except CheckFailed:
+        raise
+    except AirbyteTracedException as error:  # token rejected, retries exhausted, …: already user-facing
+        raise CheckFailed(error.message or str(error)) from None
+
+
+def _check_sandbox(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+    for advertiser_id in config.configured_advertiser_ids:
+        try:
+            api.get(ENTITY_PROBE_PATH, {"advertiser_id": advertiser_id, "page_size": 1})
+        except AccessDenied as denied:
+            raise CheckFailed(
+                f"The sandbox token cannot read advertiser {advertiser_id}: {denied.message}"
+            ) from None
+    logger.info(
+        f"Connected to the TikTok sandbox for advertiser(s) {', '.join(config.configured_advertiser_ids)}."
+    )
+
+
+def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+    directory = AdvertiserDirectory(config, api, logger)
+    try:
+        accessible = directory.accessible()
+    except AccessDenied as denied:
+        # On this endpoint a refusal is about the app credentials, which TikTok checks together with the token.
+        raise CheckFailed(
+            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}): {denied.message.split(':', 1)[-1].strip()} "
+            "Check credentials.app_id and credentials.secret (TikTok for Business developer portal → My Apps) "
+            "and that the access token was issued to this same app."
+        ) from None
+    if not accessible:
+        raise CheckFailed(
+            "The access token is valid but reaches no advertiser. Authorize the app for at least one advertiser "
+            "(open the app's advertiser authorization link and approve it), then use the new token."
+        )
+    accessible_ids = {item["advertiser_id"] for item in accessible}
+    missing = [
+        advertiser_id
+        for advertiser_id in config.configured_advertiser_ids
+        if advertiser_id not in accessible_ids
+    ]
+    if missing:
+        raise CheckFailed(
+            f"The access token cannot access advertiser(s) {', '.join(missing)}. Add this user to each of them in "
+            "TikTok Business Center → Accounts → Manage Permissions, then re-authorize the app and use the new "
+            f"token. Advertisers this token can access: {', '.join(sorted(accessible_ids))}."
+        )
+    selected = directory.selected_ids()
+    try:
+        details = directory.fetch_info(selected)
+    except AccessDenied as denied:
+        raise CheckFailed(denied.message) from None
+    except TikTokApiError as error:
+        raise CheckFailed(error.message or str(error)) from None
+    names = ", ".join(
+        f"{info.get('name')} ({info.get('advertiser_id')}, {info.get('currency')})" for info in details
+    )
+    logger.info(f"Connected to {len(details)} TikTok advertiser(s): {names}.")

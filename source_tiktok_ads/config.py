@@ -1,0 +1,342 @@
+"""The connector's configuration: one pydantic model that is both the spec shown in Airbyte and the parser.
+
+Keys and meanings match Airbyte's `source-tiktok-marketing`, so an existing config works unchanged;
+`advertiser_ids`, `custom_reports` and the hidden `base_url` are ours on top.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.utils.schema_helpers import expand_refs
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
+SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3/"
+DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/tiktok-marketing"
+
+DEFAULT_START_DATE = date(2016, 9, 1)  # TikTok Ads launched then: nothing older exists.
+# Some TikTok endpoints answer with an error for dates before 2012; refusing them here is clearer.
+EARLIEST_START_DATE = date(2012, 1, 1)
+MAX_ATTRIBUTION_WINDOW_DAYS = 364
+
+DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def _secret(title: str, description: str, order: int) -> Any:
+    return Field(
+        title=title,
+        description=description,
+        min_length=1,
+        repr=False,
+        json_schema_extra={"airbyte_secret": True, "order": order},
+    )
+
+
+class OAuthCredentials(BaseModel):
+    """A long-term advertiser access token issued to a TikTok for Business developer app."""
+
+    model_config = ConfigDict(title="OAuth2.0", extra="ignore")
+
+    auth_type: Literal["oauth2.0"] = Field("oauth2.0", json_schema_extra={"order": 0})
+    app_id: str = Field(
+        title="App ID",
+        description="The Developer Application App ID (TikTok for Business developer portal → My Apps).",
+        min_length=1,
+        json_schema_extra={"order": 1},
+    )
+    secret: str = _secret("Secret", "The Developer Application Secret.", 2)
+    access_token: str = _secret("Access Token", "Long-term Authorized Access Token.", 3)
+    advertiser_id: str | None = Field(
+        None,
+        title="Advertiser ID",
+        description="Sync only this advertiser. Leave empty to sync every advertiser the token can see.",
+        json_schema_extra={"order": 4},
+    )
+
+    @property
+    def is_sandbox(self) -> bool:
+        return False
+
+
+class SandboxCredentials(BaseModel):
+    """A token from a TikTok sandbox app; the sandbox cannot list advertisers, so one must be given."""
+
+    model_config = ConfigDict(title="Sandbox Access Token", extra="ignore")
+
+    auth_type: Literal["sandbox_access_token"] = Field("sandbox_access_token", json_schema_extra={"order": 0})
+    advertiser_id: str = Field(
+        title="Advertiser ID",
+        description="The Advertiser ID which was generated for the developer's Sandbox application.",
+        min_length=1,
+        json_schema_extra={"order": 1},
+    )
+    access_token: str = _secret("Access Token", "The long-term authorized access token.", 2)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return True
+
+
+class ReportType(StrEnum):
+    BASIC = "BASIC"
+    AUDIENCE = "AUDIENCE"
+
+
+class DataLevel(StrEnum):
+    AUCTION_ADVERTISER = "AUCTION_ADVERTISER"
+    AUCTION_CAMPAIGN = "AUCTION_CAMPAIGN"
+    AUCTION_ADGROUP = "AUCTION_ADGROUP"
+    AUCTION_AD = "AUCTION_AD"
+
+
+class TimeGranularity(StrEnum):
+    HOUR = "HOUR"
+    DAY = "DAY"
+    LIFETIME = "LIFETIME"
+
+
+class ReportFilter(BaseModel):
+    """One entry of TikTok's report `filtering` parameter."""
+
+    model_config = ConfigDict(title="Filter", extra="forbid")
+
+    field_name: str = Field(title="Field name", min_length=1, examples=["ad_status", "campaign_ids"])
+    filter_type: str = Field(
+        "IN",
+        title="Filter type",
+        json_schema_extra={
+            "enum": ["IN", "MATCH", "GREATER_EQUAL", "GREATER_THAN", "LOWER_EQUAL", "LOWER_THAN", "BETWEEN"]
+        },
+    )
+    filter_value: str = Field(
+        title="Filter value",
+        description='JSON-encoded value, e.g. ["STATUS_ALL"] for IN or [1, 10] for BETWEEN.',
+        min_length=1,
+    )
+
+
+class CustomReport(BaseModel):
+    """A user-defined report that becomes one more stream."""
+
+    model_config = ConfigDict(title="Custom report", extra="forbid")
+
+    name: str = Field(
+        title="Stream name",
+        description="Unique name of the stream this report becomes (letters, digits and underscores).",
+        min_length=1,
+        json_schema_extra={"order": 0},
+    )
+    report_type: ReportType = Field(ReportType.BASIC, title="Report type", json_schema_extra={"order": 1})
+    data_level: DataLevel = Field(title="Data level", json_schema_extra={"order": 2})
+    dimensions: list[str] = Field(
+        title="Dimensions",
+        description="Grouping: the ID dimension of the data level plus breakdowns such as gender, age, "
+        "country_code or platform. The time dimension is added from the time granularity.",
+        min_length=1,
+        json_schema_extra={"order": 3},
+    )
+    time_granularity: TimeGranularity = Field(
+        TimeGranularity.DAY, title="Aggregation period", json_schema_extra={"order": 4}
+    )
+    metrics: list[str] = Field(title="Metrics", min_length=1, json_schema_extra={"order": 5})
+    filters: list[ReportFilter] = Field(default_factory=list, title="Filters", json_schema_extra={"order": 6})
+
+
+Credentials = Annotated[OAuthCredentials | SandboxCredentials, Field(discriminator="auth_type")]
+
+
+class TikTokAdsConfig(BaseModel):
+    """TikTok Ads source spec."""
+
+    model_config = ConfigDict(title="TikTok Ads Source Spec", extra="ignore")
+
+    credentials: Credentials = Field(
+        title="Authentication Method",
+        description="Authentication method",
+        json_schema_extra={"order": 0},
+    )
+    start_date: date = Field(
+        DEFAULT_START_DATE,
+        title="Replication Start Date",
+        description="The first day (in each advertiser's time zone) of report data to replicate. "
+        "Entity streams always return every object in full refresh.",
+        json_schema_extra={"order": 1, "format": "date", "pattern": DATE_PATTERN, "type": "string"},
+    )
+    end_date: date | None = Field(
+        None,
+        title="End Date",
+        description="The last day of report data to replicate. Empty: today in each advertiser's time zone.",
+        json_schema_extra={"order": 2, "format": "date", "pattern": DATE_PATTERN, "type": "string"},
+    )
+    attribution_window: int = Field(
+        3,
+        title="Attribution Window",
+        description="Days re-read before the saved cursor on every incremental report sync, so that "
+        "conversions attributed late are picked up (TikTok keeps updating them for days).",
+        ge=0,
+        le=MAX_ATTRIBUTION_WINDOW_DAYS,
+        json_schema_extra={"order": 3},
+    )
+    include_deleted: bool = Field(
+        False,
+        title="Include Deleted Data in Reports and Entities",
+        description="Also return deleted campaigns, ad groups and ads, and their report rows.",
+        json_schema_extra={"order": 4},
+    )
+    advertiser_ids: list[str] = Field(
+        default_factory=list,
+        title="Advertiser IDs",
+        description="Sync only these advertisers. Empty: every advertiser the token can access.",
+        json_schema_extra={"order": 5},
+    )
+    custom_reports: list[CustomReport] = Field(
+        default_factory=list,
+        title="Custom Reports",
+        description="Extra report streams with the dimensions and metrics you choose.",
+        json_schema_extra={"order": 6},
+    )
+    base_url: str | None = Field(
+        None,
+        title="API base URL",
+        description="Override of the TikTok API base URL (testing only).",
+        json_schema_extra={"order": 7, "airbyte_hidden": True},
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _infer_auth_type(cls, data: Any) -> Any:
+        # Configs written by hand (or by old versions) may omit the discriminator.
+        if isinstance(data, dict) and isinstance(data.get("credentials"), dict):
+            credentials = data["credentials"]
+            if "auth_type" not in credentials:
+                inferred = "oauth2.0" if "app_id" in credentials else "sandbox_access_token"
+                data = {**data, "credentials": {**credentials, "auth_type": inferred}}
+        return data
+
+    @field_validator("advertiser_ids", mode="before")
+    @classmethod
+    def _ids_as_strings(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [str(item).strip() if isinstance(item, int | str) else item for item in value]
+        return value
+
+    @field_validator("advertiser_ids")
+    @classmethod
+    def _ids_are_numeric(cls, value: list[str]) -> list[str]:
+        for advertiser_id in value:
+            if not advertiser_id.isdigit():
+                raise ValueError(f"'{advertiser_id}' is not a TikTok advertiser ID (digits only)")
+        return list(dict.fromkeys(value))
+
+    @field_validator("start_date")
+    @classmethod
+    def _start_date_in_range(cls, value: date) -> date:
+        if value < EARLIEST_START_DATE:
+            raise ValueError(f"must be on or after {EARLIEST_START_DATE.isoformat()}")
+        # One day of slack: the advertiser's local day may already be tomorrow in UTC terms.
+        if (value - datetime.now(UTC).date()).days > 1:
+            raise ValueError("is in the future; set a past date")
+        return value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> TikTokAdsConfig:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError(
+                f"end_date ({self.end_date.isoformat()}) is before start_date ({self.start_date.isoformat()})"
+            )
+        return self
+
+    @property
+    def api_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+        return SANDBOX_BASE_URL if self.credentials.is_sandbox else PRODUCTION_BASE_URL
+
+    @property
+    def configured_advertiser_ids(self) -> list[str]:
+        """Advertisers named in the config, in order, without duplicates (empty: discover them)."""
+        ids = list(self.advertiser_ids)
+        if self.credentials.advertiser_id:
+            ids.append(self.credentials.advertiser_id.strip())
+        return list(dict.fromkeys(ids))
+
+    @property
+    def secrets(self) -> list[str]:
+        credentials = self.credentials
+        values = [credentials.access_token]
+        if isinstance(credentials, OAuthCredentials):
+            values.append(credentials.secret)
+        return values
+
+
+def parse_config(raw: Any) -> TikTokAdsConfig:
+    """Parse a raw config or raise a config error that names each offending field and what to do."""
+    if not isinstance(raw, dict):
+        raise config_error("The config must be a JSON object.")
+    try:
+        return TikTokAdsConfig.model_validate(raw)
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors(include_url=False, include_input=False):
+            location = ".".join(str(part) for part in issue["loc"] if not _is_union_tag(part))
+            problems.append(f"'{location or 'config'}': {issue['msg']}")
+        raise config_error("Invalid configuration. " + "; ".join(problems) + ".") from None
+
+
+def _is_union_tag(part: Any) -> bool:
+    return part in ("oauth2.0", "sandbox_access_token")
+
+
+def config_error(message: str) -> AirbyteTracedException:
+    return AirbyteTracedException(
+        message=message, internal_message=message, failure_type=FailureType.config_error
+    )
+
+
+def connection_specification() -> dict[str, Any]:
+    """The JSON schema Airbyte shows, generated from the model and shaped for Airbyte's UI."""
+    schema = TikTokAdsConfig.model_json_schema(mode="validation")
+    expand_refs(schema)
+    schema.pop("$defs", None)
+    _airbyte_shape(schema)
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    return schema
+
+
+def _airbyte_shape(node: Any) -> None:
+    """Airbyte's form renderer wants plain optional fields (no `anyOf [X, null]`) and no discriminator."""
+    if isinstance(node, list):
+        for item in node:
+            _airbyte_shape(item)
+        return
+    if not isinstance(node, dict):
+        return
+    node.pop("discriminator", None)
+    any_of = node.get("anyOf")
+    if isinstance(any_of, list):
+        non_null = [option for option in any_of if option != {"type": "null"}]
+        if len(non_null) == 1:
+            del node["anyOf"]
+            if node.get("default", "missing") is None:
+                del node["default"]
+            merged = copy.deepcopy(non_null[0])
+            merged.update(node)
+            node.clear()
+            node.update(merged)
+        else:
+            node["oneOf"] = node.pop("anyOf")
+    if node.get("default", "missing") is None:
+        del node["default"]
+    properties = node.get("properties")
+    if isinstance(properties, dict):
+        for value in properties.values():
+            _airbyte_shape(value)
+    for key in ("items", "oneOf", "allOf"):
+        if key in node:
+            _airbyte_shape(node[key])

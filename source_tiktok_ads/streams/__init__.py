@@ -1,0 +1,1 @@
+"""One module per family of TikTok objects; `base` holds what every stream shares."""
