@@ -1,0 +1,142 @@
+"""Runs `source-tiktok-ads` as a separate process, exactly as Airbyte does, and reads its messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tiktok_emulator import credentials
+
+
+def connector_command() -> list[str]:
+    """The installed console script when on PATH, else the same entry point through the module."""
+    script = shutil.which("source-tiktok-ads")
+    return [script] if script else [sys.executable, "-m", "source_tiktok_ads"]
+
+
+@dataclass
+class ConnectorRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def of_type(self, message_type: str) -> list[dict[str, Any]]:
+        return [message for message in self.messages if message.get("type") == message_type]
+
+    def records(self, stream: str | None = None) -> list[dict[str, Any]]:
+        return [
+            message["record"]["data"]
+            for message in self.of_type("RECORD")
+            if stream is None or message["record"]["stream"] == stream
+        ]
+
+    def records_by_stream(self) -> dict[str, list[dict[str, Any]]]:
+        grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for message in self.of_type("RECORD"):
+            grouped[message["record"]["stream"]].append(message["record"]["data"])
+        return dict(grouped)
+
+    def stream_states(self) -> dict[str, Any]:
+        """The last state of each stream, in the shape `--state` accepts back."""
+        latest: dict[str, Any] = {}
+        for message in self.of_type("STATE"):
+            state = message["state"]
+            latest[state["stream"]["stream_descriptor"]["name"]] = state
+        return latest
+
+    def errors(self) -> list[dict[str, Any]]:
+        return [
+            message["trace"]["error"]
+            for message in self.of_type("TRACE")
+            if message["trace"]["type"] == "ERROR"
+        ]
+
+    @property
+    def connection_status(self) -> dict[str, Any]:
+        statuses = self.of_type("CONNECTION_STATUS")
+        assert len(statuses) == 1, (
+            f"expected one CONNECTION_STATUS, got {len(statuses)}: {self.stdout[-2000:]}"
+        )
+        return statuses[0]["connectionStatus"]
+
+    @property
+    def catalog(self) -> dict[str, Any]:
+        return self.of_type("CATALOG")[0]["catalog"]
+
+
+def run_connector(
+    command: str,
+    config: dict[str, Any] | None = None,
+    catalog: dict[str, Any] | None = None,
+    state: list[dict[str, Any]] | None = None,
+    timeout: float = 600,
+    raw_config: str | None = None,
+) -> ConnectorRun:
+    with tempfile.TemporaryDirectory() as directory:
+        args = [*connector_command(), command]
+        for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
+            if content is None and not (flag == "--config" and raw_config is not None):
+                continue
+            path = Path(directory) / f"{flag[2:]}.json"
+            path.write_text(
+                raw_config if flag == "--config" and raw_config is not None else json.dumps(content)
+            )
+            args += [flag, str(path)]
+        completed = subprocess.run(
+            args, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+        )
+    messages = []
+    for line in completed.stdout.splitlines():
+        try:
+            messages.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return ConnectorRun(completed.returncode, completed.stdout, completed.stderr, messages)
+
+
+def emulator_config(base_url: str, **overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "app_id": credentials.APP_ID,
+            "secret": credentials.APP_SECRET,
+            "access_token": credentials.ACCESS_TOKEN,
+        },
+        "base_url": base_url,
+    }
+    config.update(overrides)
+    return config
+
+
+def configured_catalog(
+    catalog: dict[str, Any], streams: list[str] | None = None, incremental: bool = False
+) -> dict[str, Any]:
+    """Every discovered stream (or the named ones), incremental where offered and asked for."""
+    configured = []
+    for stream in catalog["streams"]:
+        if streams is not None and stream["name"] not in streams:
+            continue
+        use_incremental = incremental and "incremental" in stream["supported_sync_modes"]
+        entry = {
+            "stream": stream,
+            "sync_mode": "incremental" if use_incremental else "full_refresh",
+            "destination_sync_mode": "append_dedup" if use_incremental else "overwrite",
+        }
+        if use_incremental:
+            entry["cursor_field"] = stream.get("default_cursor_field", [])
+            entry["primary_key"] = stream.get("source_defined_primary_key", [])
+        configured.append(entry)
+    return {"streams": configured}
+
+
+def temporary_directory() -> str:
+    return tempfile.mkdtemp(prefix="tiktok-ads-")

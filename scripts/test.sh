@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Installs everything from the lock file, lints, and runs the whole test suite. Extra arguments go to pytest.
+source "$(dirname "$0")/bootstrap.sh"
+"$UV" run --frozen ruff check .
+"$UV" run --frozen ruff format --check .
+"$UV" run --frozen pytest "$@"

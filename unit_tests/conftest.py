@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+TOKEN = "unit-test-token-7d3f"
+APP_SECRET = "unit-test-app-secret-91ab"
+BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
+
+
+def raw_config(**overrides: Any) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "credentials": {
+            "auth_type": "oauth2.0",
+            "app_id": "7001",
+            "secret": APP_SECRET,
+            "access_token": TOKEN,
+        },
+        "start_date": "2026-10-01",
+    }
+    config.update(overrides)
+    return config
+
+
+def envelope(data: Any = None, code: int = 0, message: str = "OK") -> dict[str, Any]:
+    return {
+        "code": code,
+        "message": message,
+        "request_id": "2026112600000001",
+        "data": {} if data is None else data,
+    }
+
+
+@pytest.fixture
+def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Retries wait for real in production; here they record the wait and return at once."""
+    waits: list[float] = []
+    monkeypatch.setattr("time.sleep", lambda seconds: waits.append(seconds))
+    return waits

@@ -1,0 +1,199 @@
+"""The HTTP layer: body codes decide, transient failures are retried, fatal ones say what to do."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+import requests_mock
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import ResponseAction
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_tiktok_ads.api.client import TikTokApi
+from source_tiktok_ads.api.envelope import envelope_of
+from source_tiktok_ads.api.errors import (
+    AccessDenied,
+    QueryTooLarge,
+    TikTokBackoffStrategy,
+    TikTokErrorHandler,
+)
+from source_tiktok_ads.api.params import encode_params
+
+from .conftest import APP_SECRET, BASE_URL, TOKEN, envelope
+
+LOGGER = logging.getLogger("test")
+
+
+def response_for(
+    body: bytes | dict, status: int = 200, url: str = BASE_URL + "campaign/get/?advertiser_id=77"
+) -> requests.Response:
+    with requests_mock.Mocker() as mock:
+        if isinstance(body, dict):
+            mock.get(url, json=body, status_code=status)
+        else:
+            mock.get(url, content=body, status_code=status)
+        return requests.get(url, timeout=1)
+
+
+@pytest.mark.parametrize(
+    ("code", "action", "failure_type"),
+    [
+        (0, ResponseAction.SUCCESS, None),
+        (40100, ResponseAction.RATE_LIMITED, FailureType.transient_error),
+        (40133, ResponseAction.RATE_LIMITED, FailureType.transient_error),
+        (40016, ResponseAction.RATE_LIMITED, FailureType.transient_error),
+        (50000, ResponseAction.RETRY, FailureType.transient_error),
+        (50002, ResponseAction.RETRY, FailureType.transient_error),
+        (51305, ResponseAction.RETRY, FailureType.transient_error),
+        (60001, ResponseAction.RETRY, FailureType.transient_error),
+        (40104, ResponseAction.FAIL, FailureType.config_error),
+        (40105, ResponseAction.FAIL, FailureType.config_error),
+        (40002, ResponseAction.FAIL, FailureType.config_error),
+        (40001, ResponseAction.IGNORE, None),
+        (40067, ResponseAction.IGNORE, None),
+        (41234, ResponseAction.FAIL, FailureType.system_error),
+    ],
+)
+def test_body_code_decides(code: int, action: ResponseAction, failure_type: FailureType | None) -> None:
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(response_for(envelope(code=code, message="m")))
+    assert resolution.response_action == action
+    assert resolution.failure_type == failure_type
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b'{"code": 0, "data": {"list": [',
+        b"<html>Bad gateway</html>",
+        b"[]",
+        b'{"code": 0, "message": "OK"}',
+        b'{"message": "x"}',
+    ],
+)
+def test_unusable_bodies_are_retried(body: bytes) -> None:
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(response_for(body))
+    assert resolution.response_action == ResponseAction.RETRY
+    assert "Unusable response from campaign/get/" in resolution.error_message
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_server_errors_are_retried(status: int) -> None:
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(
+        response_for(b"<html>oops</html>", status=status)
+    )
+    assert resolution.response_action == ResponseAction.RETRY
+
+
+@pytest.mark.parametrize(
+    "exception",
+    [
+        requests.exceptions.ConnectionError(),
+        requests.exceptions.ReadTimeout(),
+        requests.exceptions.ChunkedEncodingError(),
+    ],
+)
+def test_transport_errors_are_retried(exception: Exception) -> None:
+    assert TikTokErrorHandler(LOGGER).interpret_response(exception).response_action == ResponseAction.RETRY
+
+
+def test_token_error_tells_the_user_to_reauthorize() -> None:
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(
+        response_for(envelope(code=40105, message="Access token is incorrect or has been revoked."))
+    )
+    assert "Re-authorize" in resolution.error_message
+    assert "credentials.access_token" in resolution.error_message
+    assert "revoked" in resolution.error_message
+
+
+def test_envelope_is_parsed_once_per_response() -> None:
+    response = response_for(envelope({"list": []}))
+    assert envelope_of(response) is envelope_of(response)
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    strategy = TikTokBackoffStrategy(base_seconds=1, cap_seconds=8)
+    for attempt, ceiling in [(1, 1), (2, 2), (3, 4), (4, 8), (9, 8)]:
+        waits = [strategy.backoff_time(None, attempt) for _ in range(50)]
+        assert all(ceiling / 2 <= wait <= ceiling for wait in waits)
+        assert len(set(waits)) > 1  # jittered
+
+
+def test_params_are_json_encoded() -> None:
+    encoded = encode_params(
+        {"advertiser_ids": ["1", "2"], "filtering": {"a": [1]}, "page": 2, "flag": True, "none": None}
+    )
+    assert encoded == {"advertiser_ids": '["1","2"]', "filtering": '{"a":[1]}', "page": "2", "flag": "true"}
+
+
+class TestClient:
+    def api(self, max_retries: int = 3) -> TikTokApi:
+        return TikTokApi(BASE_URL, TOKEN, LOGGER, max_retries=max_retries)
+
+    def test_sends_the_raw_token_header_and_json_params(self) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(BASE_URL + "advertiser/info/", json=envelope({"list": [{"advertiser_id": "1"}]}))
+            result = self.api().get("advertiser/info/", {"advertiser_ids": ["1"]})
+            assert result.data["list"] == [{"advertiser_id": "1"}]
+            request = mock.request_history[0]
+            assert request.headers["Access-Token"] == TOKEN
+            assert request.qs["advertiser_ids"] == ['["1"]']
+
+    def test_retries_transient_answers_then_succeeds(self, no_sleep: list[float]) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(
+                BASE_URL + "campaign/get/",
+                [
+                    {"json": envelope(code=40100, message="Due to too many requests")},
+                    {"status_code": 502, "text": "<html>bad gateway</html>"},
+                    {"content": b'{"code": 0, "data": {"li'},
+                    {"json": envelope(code=50002)},
+                    {"json": envelope({"list": [{"campaign_id": "9"}]})},
+                ],
+            )
+            result = self.api(max_retries=5).get("campaign/get/", {"advertiser_id": "1"})
+        assert result.data["list"] == [{"campaign_id": "9"}]
+        assert mock.call_count == 5
+        assert len([wait for wait in no_sleep if wait > 0]) == 4  # the backoff library also sleeps 0 s
+
+    def test_retries_are_bounded(self, no_sleep: list[float]) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(BASE_URL + "campaign/get/", json=envelope(code=50000, message="System error."))
+            with pytest.raises(AirbyteTracedException) as caught:
+                self.api(max_retries=2).get("campaign/get/", {"advertiser_id": "1"})
+        assert mock.call_count == 3
+        assert "System error" in caught.value.message or "System error" in str(caught.value.internal_message)
+
+    def test_permission_error_names_advertiser_endpoint_and_fix(self) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(
+                BASE_URL + "ad/get/",
+                json=envelope(code=40001, message="No permission to operate advertiser: 55"),
+            )
+            with pytest.raises(AccessDenied) as caught:
+                self.api().get("ad/get/", {"advertiser_id": "55"})
+        assert caught.value.advertiser_id == "55" and caught.value.path == "ad/get/"
+        assert "advertiser 55" in caught.value.message and "Manage Permissions" in caught.value.message
+        assert mock.call_count == 1
+
+    def test_query_too_large_is_handed_to_the_stream(self) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(
+                BASE_URL + "report/integrated/get/",
+                json=envelope(code=40067, message="Your query is too large"),
+            )
+            with pytest.raises(QueryTooLarge):
+                self.api().get("report/integrated/get/", {"advertiser_id": "55"})
+        assert mock.call_count == 1
+
+    def test_app_secret_in_query_never_reaches_messages(self) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(
+                BASE_URL + "oauth2/advertiser/get/", json=envelope(code=40001, message="app secret invalid")
+            )
+            with pytest.raises(AccessDenied) as caught:
+                self.api().get("oauth2/advertiser/get/", {"app_id": "1", "secret": APP_SECRET})
+        assert APP_SECRET not in caught.value.message
+        assert APP_SECRET not in str(caught.value.internal_message)
