@@ -17,10 +17,11 @@ from .api.auth import AccessTokenAuthenticator
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
+from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
+from .reports.stream import report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.base import SyncContext
 from .streams.entities import entity_streams
-
 
 # A check is interactive: a user waiting in the UI should hear about a dead endpoint in seconds.
 CHECK_MAX_RETRIES = 2
@@ -60,9 +61,20 @@ class SourceTiktokAds(AbstractSource):
             directory=AdvertiserDirectory(parsed, api, logger),
             authenticator=AccessTokenAuthenticator(parsed.credentials.access_token),
         )
-        streams: list[Stream] = [Advertisers(context), *entity_streams(context)]
-        if not parsed.credentials.is_sandbox:
-            streams.append(AdvertiserIds(context))
+        streams: list[Stream] = [*entity_streams(context)]
+        if parsed.credentials.is_sandbox:
+            reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
+            skipped = sorted(
+                {report.name for report in BUILTIN_REPORTS} - {report.name for report in reports}
+            )
+            logger.info(
+                "Sandbox credentials: the TikTok sandbox has no advertiser endpoints, no advertiser-level reports "
+                f"and no country breakdowns, so these streams are not offered: advertisers, advertiser_ids, {', '.join(skipped)}."
+            )
+        else:
+            reports = list(BUILTIN_REPORTS)
+            streams = [Advertisers(context), AdvertiserIds(context), *streams]
+        streams += report_streams(context, reports)
         return streams
 
     @staticmethod
@@ -75,4 +87,6 @@ class SourceTiktokAds(AbstractSource):
 
     @staticmethod
     def _api(config: TikTokAdsConfig, logger: logging.Logger, max_retries: int | None = None) -> TikTokApi:
-        return TikTokApi(config.api_base_url, config.credentials.access_token, logger, max_retries=max_retries)
+        return TikTokApi(
+            config.api_base_url, config.credentials.access_token, logger, max_retries=max_retries
+        )

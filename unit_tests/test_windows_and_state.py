@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 import logging
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,14 +12,19 @@ from source_tiktok_ads.state import AdvertiserCursors
 LOGGER = logging.getLogger("test")
 
 
-@pytest.mark.parametrize(("days", "max_days", "expected_windows"), [(1, 30, 1), (30, 30, 1), (31, 30, 2), (90, 30, 3), (91, 30, 4), (3, 1, 3)])
-def test_windows_cover_the_range_without_gaps_or_overlap(days: int, max_days: int, expected_windows: int) -> None:
+@pytest.mark.parametrize(
+    ("days", "max_days", "expected_windows"),
+    [(1, 30, 1), (30, 30, 1), (31, 30, 2), (90, 30, 3), (91, 30, 4), (3, 1, 3)],
+)
+def test_windows_cover_the_range_without_gaps_or_overlap(
+    days: int, max_days: int, expected_windows: int
+) -> None:
     start = date(2026, 1, 15)
     end = start + timedelta(days=days - 1)
     result = windows(start, end, max_days)
     assert len(result) == expected_windows
     assert result[0][0] == start and result[-1][1] == end
-    for (_, previous_end), (next_start, _) in zip(result, result[1:], strict=False):
+    for (_, previous_end), (next_start, _) in itertools.pairwise(result):
         assert next_start == previous_end + timedelta(days=1)
     assert all((window_end - window_start).days + 1 <= max_days for window_start, window_end in result)
 
@@ -57,13 +63,20 @@ def test_cursors_round_trip_and_only_move_forward() -> None:
     state = cursors.as_state()
     reloaded = AdvertiserCursors("stat_time_day")
     reloaded.load(state, LOGGER)
-    assert reloaded.get("1") == "2026-01-10" and reloaded.get("2") == "2026-01-07" and reloaded.get("3") is None
+    assert (
+        reloaded.get("1") == "2026-01-10" and reloaded.get("2") == "2026-01-07" and reloaded.get("3") is None
+    )
 
 
 def test_cursors_read_the_original_connector_state() -> None:
     anchor_state = {
         "use_global_cursor": False,
-        "states": [{"partition": {"advertiser_id": "7002", "parent_slice": {}}, "cursor": {"stat_time_day": "2026-11-24"}}],
+        "states": [
+            {
+                "partition": {"advertiser_id": "7002", "parent_slice": {}},
+                "cursor": {"stat_time_day": "2026-11-24"},
+            }
+        ],
         "state": {"stat_time_day": "2026-11-24"},
         "lookback_window": 1,
     }
@@ -74,7 +87,13 @@ def test_cursors_read_the_original_connector_state() -> None:
 
 @pytest.mark.parametrize(
     "broken",
-    [{"stat_time_day": "2026-01-01"}, {"states": "nope"}, {"states": [{"partition": {}}]}, {"states": [None]}, {"states": [{"partition": {"advertiser_id": "1"}, "cursor": {"stat_time_day": 5}}]}],
+    [
+        {"stat_time_day": "2026-01-01"},
+        {"states": "nope"},
+        {"states": [{"partition": {}}]},
+        {"states": [None]},
+        {"states": [{"partition": {"advertiser_id": "1"}, "cursor": {"stat_time_day": 5}}]},
+    ],
 )
 def test_unreadable_state_is_dropped_with_a_warning(broken: dict, caplog: pytest.LogCaptureFixture) -> None:
     cursors = AdvertiserCursors("stat_time_day")

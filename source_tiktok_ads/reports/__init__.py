@@ -1,0 +1,1 @@
+"""TikTok report streams: the metric catalog, report definitions, windows and record building."""

@@ -1,0 +1,247 @@
+"""Report streams against a mocked TikTok: windows, typed records, 40067 splitting, filters, cursors."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests_mock
+from airbyte_cdk.models import SyncMode
+from airbyte_cdk.test.catalog_builder import CatalogBuilder
+from airbyte_cdk.test.entrypoint_wrapper import read
+from airbyte_cdk.test.state_builder import StateBuilder
+
+from source_tiktok_ads import SourceTiktokAds
+from source_tiktok_ads.config import ReportType
+from source_tiktok_ads.reports.catalog import METRICS, ValueType
+from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
+from source_tiktok_ads.reports.records import RecordBuilder, report_json_schema
+
+from .conftest import BASE_URL, envelope, raw_config
+
+REPORTS = {definition.name: definition for definition in BUILTIN_REPORTS}
+TODAY = datetime.now(UTC).date()
+
+
+def query_of(request: Any) -> dict[str, str]:
+    return {key: value[0] for key, value in parse_qs(urlsplit(request.url).query).items()}
+
+
+class FakeReports:
+    """One row per day in the window; says "too large" for windows longer than `max_days`."""
+
+    def __init__(self, max_days: int = 366) -> None:
+        self.max_days = max_days
+        self.queries: list[dict[str, str]] = []
+        self.answered_spans: list[int] = []
+
+    def __call__(self, request: Any, context: Any) -> dict[str, Any]:
+        query = query_of(request)
+        self.queries.append(query)
+        if "query_lifetime" in query:
+            rows = [{"dimensions": {"ad_id": "9"}, "metrics": {"spend": "1.500", "impressions": "10"}}]
+            return envelope(
+                {
+                    "list": rows,
+                    "page_info": {"page": 1, "page_size": 1000, "total_number": 1, "total_page": 1},
+                }
+            )
+        start, end = date.fromisoformat(query["start_date"]), date.fromisoformat(query["end_date"])
+        if (end - start).days + 1 > self.max_days:
+            return envelope(code=40067, message="Your query is too large, please reduce the query size")
+        self.answered_spans.append((end - start).days + 1)
+        rows = [
+            {
+                "dimensions": {"ad_id": "9", "stat_time_day": f"{start + timedelta(days=offset)} 00:00:00"},
+                "metrics": {
+                    "spend": "20.000",
+                    "impressions": "4787",
+                    "ctr": "1.18",
+                    "ad_name": "An ad",
+                    "frequency": "-",
+                },
+            }
+            for offset in range((end - start).days + 1)
+        ]
+        return envelope(
+            {
+                "list": rows,
+                "page_info": {"page": 1, "page_size": 1000, "total_number": len(rows), "total_page": 1},
+            }
+        )
+
+
+def read_report(
+    stream: str,
+    fake: FakeReports,
+    sync_mode: SyncMode = SyncMode.full_refresh,
+    state: list | None = None,
+    **config: Any,
+):
+    catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
+    with requests_mock.Mocker() as mock:
+        mock.get(
+            BASE_URL + "advertiser/info/",
+            json=envelope(
+                {"list": [{"advertiser_id": "111", "timezone": "UTC", "currency": "USD", "name": "A"}]}
+            ),
+        )
+        mock.get(BASE_URL + "report/integrated/get/", json=fake)
+        return read(SourceTiktokAds(), raw_config(advertiser_ids=["111"], **config), catalog, state)
+
+
+def test_every_builtin_report_has_a_sound_shape() -> None:
+    assert len(REPORTS) == 30
+    for definition in BUILTIN_REPORTS:
+        assert definition.metrics and len(set(definition.metrics)) == len(definition.metrics)
+        assert len(set(definition.dimensions)) == len(definition.dimensions)
+        if definition.report_type == ReportType.AUDIENCE:
+            assert {"gender", "age", "country_code", "platform", "province_id"} & set(definition.breakdowns)
+        schema = report_json_schema(definition)
+        assert set(definition.metrics) == set(schema["properties"]["metrics"]["properties"])
+
+
+def test_records_are_typed_with_dimensions_on_top() -> None:
+    definition = REPORTS["ads_reports_daily"]
+    row = {
+        "dimensions": {"ad_id": "1714125051115569", "stat_time_day": "2026-10-25 00:00:00"},
+        "metrics": {
+            "spend": "20.000",
+            "impressions": "4787",
+            "ctr": "1.18",
+            "frequency": "-",
+            "ad_name": "x",
+            "clicks": "",
+        },
+    }
+    record = RecordBuilder(definition).build(row, "111")
+    assert record["ad_id"] == "1714125051115569" and record["stat_time_day"] == "2026-10-25 00:00:00"
+    assert record["advertiser_id"] == "111"
+    metrics = record["metrics"]
+    assert metrics["spend"] == 20.0 and metrics["impressions"] == 4787 and metrics["ctr"] == 1.18
+    assert metrics["frequency"] is None and metrics["clicks"] is None and metrics["ad_name"] == "x"
+    assert isinstance(metrics["impressions"], int)
+    assert set(metrics) == set(definition.metrics)  # missing metrics are present as null
+    assert record["dimensions"] == row["dimensions"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "value_type", "expected"),
+    [
+        ("12", ValueType.COUNT, 12),
+        ("12.0", ValueType.COUNT, 12),
+        ("1e3", ValueType.MONEY, 1000.0),
+        ("nan", ValueType.MONEY, None),
+        ("abc", ValueType.COUNT, None),
+        (None, ValueType.RATE, None),
+        ("123456789012345678901", ValueType.COUNT, 123456789012345678901),
+        (7, ValueType.MONEY, 7.0),
+        ("7", ValueType.STRING, "7"),
+    ],
+)
+def test_metric_conversion_edge_cases(raw: Any, value_type: ValueType, expected: Any) -> None:
+    name = next(metric.name for metric in METRICS.values() if metric.value_type == value_type)
+    definition = REPORTS["ads_reports_daily"]
+    assert name in definition.metrics
+    assert RecordBuilder(definition).build({"metrics": {name: raw}}, "1")["metrics"][name] == expected
+
+
+def test_daily_report_reads_30_day_windows_up_to_local_today() -> None:
+    fake = FakeReports()
+    start = TODAY - timedelta(days=44)
+    output = read_report("ads_reports_daily", fake, start_date=start.isoformat())
+    windows = [(query["start_date"], query["end_date"]) for query in fake.queries]
+    assert windows == [
+        (start.isoformat(), (start + timedelta(days=29)).isoformat()),
+        ((start + timedelta(days=30)).isoformat(), TODAY.isoformat()),
+    ]
+    assert len(output.records) == 45
+    query = fake.queries[0]
+    assert (
+        query["report_type"] == "BASIC"
+        and query["data_level"] == "AUCTION_AD"
+        and query["service_type"] == "AUCTION"
+    )
+    assert json.loads(query["dimensions"]) == ["ad_id", "stat_time_day"]
+    assert json.loads(query["metrics"]) == list(REPORTS["ads_reports_daily"].metrics)
+    assert query["page_size"] == "1000" and "filtering" not in query and "filters" not in query
+
+
+def test_hourly_report_asks_one_day_at_a_time() -> None:
+    fake = FakeReports()
+    read_report("ads_reports_hourly", fake, start_date=(TODAY - timedelta(days=2)).isoformat())
+    assert [(query["start_date"], query["end_date"]) for query in fake.queries] == [
+        ((TODAY - timedelta(days=n)).isoformat(),) * 2 for n in (2, 1, 0)
+    ]
+
+
+def test_query_too_large_splits_the_window_until_it_fits() -> None:
+    fake = FakeReports(max_days=8)
+    start = TODAY - timedelta(days=29)
+    output = read_report("ads_reports_daily", fake, start_date=start.isoformat())
+    assert len(output.records) == 30
+    days = sorted(record.record.data["stat_time_day"] for record in output.records)
+    assert len(set(days)) == 30  # no gap, no duplicate
+    first_span = (date.fromisoformat(fake.queries[0]["end_date"]) - start).days + 1
+    assert first_span == 30
+    assert sum(fake.answered_spans) == 30 and max(fake.answered_spans) <= 8
+
+
+def test_include_deleted_filters_on_the_status_of_the_level() -> None:
+    fake = FakeReports()
+    read_report("ads_reports_daily", fake, start_date=TODAY.isoformat(), include_deleted=True)
+    assert json.loads(fake.queries[0]["filtering"]) == [
+        {"field_name": "ad_status", "filter_type": "IN", "filter_value": '["STATUS_ALL"]'}
+    ]
+    fake = FakeReports()
+    read_report("advertisers_reports_daily", fake, start_date=TODAY.isoformat(), include_deleted=True)
+    assert "filtering" not in fake.queries[0]
+
+
+def test_lifetime_uses_query_lifetime_without_dates() -> None:
+    fake = FakeReports()
+    output = read_report("ads_reports_lifetime", fake)
+    assert fake.queries[0]["query_lifetime"] == "true"
+    assert "start_date" not in fake.queries[0]
+    assert output.records[0].record.data["metrics"]["spend"] == 1.5
+
+
+def test_incremental_resumes_attribution_window_days_before_the_cursor() -> None:
+    fake = FakeReports()
+    cursor = TODAY - timedelta(days=5)
+    state = (
+        StateBuilder()
+        .with_stream_state(
+            "ads_reports_daily",
+            {
+                "states": [
+                    {"partition": {"advertiser_id": "111"}, "cursor": {"stat_time_day": cursor.isoformat()}}
+                ]
+            },
+        )
+        .build()
+    )
+    output = read_report(
+        "ads_reports_daily", fake, SyncMode.incremental, state, start_date="2026-01-01", attribution_window=2
+    )
+    assert fake.queries[0]["start_date"] == (cursor - timedelta(days=2)).isoformat()
+    assert output.most_recent_state.stream_state.__dict__["states"] == [
+        {"partition": {"advertiser_id": "111"}, "cursor": {"stat_time_day": TODAY.isoformat()}}
+    ]
+
+
+def test_future_cursor_reads_nothing() -> None:
+    fake = FakeReports()
+    state = (
+        StateBuilder()
+        .with_stream_state(
+            "ads_reports_daily",
+            {"states": [{"partition": {"advertiser_id": "111"}, "cursor": {"stat_time_day": "2099-01-01"}}]},
+        )
+        .build()
+    )
+    output = read_report("ads_reports_daily", fake, SyncMode.incremental, state)
+    assert output.records == [] and fake.queries == []
