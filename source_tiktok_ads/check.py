@@ -6,6 +6,8 @@ Every failure is one sentence saying what is wrong and what to do; nothing here 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
@@ -13,6 +15,8 @@ from .advertisers import ADVERTISER_LIST_PATH, AdvertiserDirectory
 from .api.client import TikTokApi
 from .api.errors import AccessDenied, TikTokApiError
 from .config import TikTokAdsConfig
+from .reports.definitions import ReportDefinition
+from .reports.stream import REPORT_PATH, report_query
 
 ENTITY_PROBE_PATH = "campaign/get/"
 
@@ -21,13 +25,21 @@ class CheckFailed(Exception):
     """A check failure whose message is meant for the user as is."""
 
 
-def check_connection(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+def check_connection(
+    config: TikTokAdsConfig,
+    api: TikTokApi,
+    logger: logging.Logger,
+    custom_reports: Iterable[ReportDefinition] = (),
+) -> None:
     """Return quietly when a sync can start; raise CheckFailed with the fix otherwise."""
     try:
         if config.credentials.is_sandbox:
             _check_sandbox(config, api, logger)
+            advertiser_ids = config.configured_advertiser_ids
         else:
-            _check_production(config, api, logger)
+            advertiser_ids = _check_production(config, api, logger)
+        for definition in custom_reports:
+            _probe_custom_report(definition, advertiser_ids[0], config, api, logger)
     except CheckFailed:
         raise
     except AirbyteTracedException as error:  # token rejected, retries exhausted, …: already user-facing
@@ -47,7 +59,7 @@ def _check_sandbox(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logg
     )
 
 
-def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> None:
+def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> list[str]:
     directory = AdvertiserDirectory(config, api, logger)
     try:
         accessible = directory.accessible()
@@ -86,3 +98,32 @@ def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.L
         f"{info.get('name')} ({info.get('advertiser_id')}, {info.get('currency')})" for info in details
     )
     logger.info(f"Connected to {len(details)} TikTok advertiser(s): {names}.")
+    return selected
+
+
+def _probe_custom_report(
+    definition: ReportDefinition,
+    advertiser_id: str,
+    config: TikTokAdsConfig,
+    api: TikTokApi,
+    logger: logging.Logger,
+) -> None:
+    """One tiny live request (one day, one row) catches what the catalog cannot know."""
+    day = (datetime.now(UTC).date() - timedelta(days=1)).isoformat()
+    window = None if definition.uses_query_lifetime else (day, day)
+    params = {
+        **report_query(definition, advertiser_id, window, config.include_deleted),
+        "page": 1,
+        "page_size": 1,
+    }
+    try:
+        api.get(REPORT_PATH, params)
+    except TikTokApiError as error:
+        raise CheckFailed(
+            f"Custom report '{definition.name}' was refused by TikTok: {error.message}"
+        ) from None
+    except AirbyteTracedException as error:
+        raise CheckFailed(
+            f"Custom report '{definition.name}' was refused by TikTok: {error.message}"
+        ) from None
+    logger.info(f"Custom report '{definition.name}': TikTok accepted a one-day probe request.")

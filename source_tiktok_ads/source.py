@@ -17,8 +17,9 @@ from .api.auth import AccessTokenAuthenticator
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
+from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
-from .reports.stream import report_streams
+from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.base import SyncContext
 from .streams.entities import entity_streams
@@ -45,7 +46,14 @@ class SourceTiktokAds(AbstractSource):
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
         try:
             parsed = self._parse(config)
-            check_connection(parsed, self._api(parsed, logger, max_retries=CHECK_MAX_RETRIES), logger)
+            custom_names = {report.name for report in parsed.custom_reports}
+            # Building the streams validates every custom report before any request is made.
+            custom = [
+                stream.definition
+                for stream in self.streams(config)
+                if isinstance(stream, ReportStream) and stream.name in custom_names
+            ]
+            check_connection(parsed, self._api(parsed, logger, max_retries=CHECK_MAX_RETRIES), logger, custom)
         except AirbyteTracedException as error:
             return False, error.message
         except CheckFailed as failure:
@@ -74,6 +82,9 @@ class SourceTiktokAds(AbstractSource):
         else:
             reports = list(BUILTIN_REPORTS)
             streams = [Advertisers(context), AdvertiserIds(context), *streams]
+        reserved = [stream.name for stream in streams] + [report.name for report in BUILTIN_REPORTS]
+        reserved += ["advertisers", "advertiser_ids"]
+        reports += custom_definitions(parsed.custom_reports, reserved, logger)
         streams += report_streams(context, reports)
         return streams
 

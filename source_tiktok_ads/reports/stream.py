@@ -25,6 +25,31 @@ from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
 REPORT_PATH = "report/integrated/get/"
 
 
+def report_query(
+    definition: ReportDefinition, advertiser_id: str, window: tuple[str, str] | None, include_deleted: bool
+) -> dict[str, Any]:
+    """The parameters of one report request (before paging); `window` is None for a lifetime query."""
+    params: dict[str, Any] = {
+        "advertiser_id": advertiser_id,
+        "service_type": "AUCTION",
+        "report_type": definition.report_type.value,
+        "data_level": definition.data_level.value,
+        "dimensions": list(definition.dimensions),
+        "metrics": list(definition.metrics),
+    }
+    if window is None:
+        params["query_lifetime"] = True
+    else:
+        params["start_date"], params["end_date"] = window
+    filtering = [dict(entry) for entry in definition.filters]
+    status_field = STATUS_FIELD_BY_LEVEL.get(definition.data_level)
+    if include_deleted and status_field and all(entry["field_name"] != status_field for entry in filtering):
+        filtering.append({"field_name": status_field, "filter_type": "IN", "filter_value": '["STATUS_ALL"]'})
+    if filtering:
+        params["filtering"] = filtering
+    return params
+
+
 class ReportStream(TikTokStream, CheckpointMixin):
     def __init__(self, context: SyncContext, definition: ReportDefinition) -> None:
         self.definition = definition
@@ -99,33 +124,14 @@ class ReportStream(TikTokStream, CheckpointMixin):
     # --- requests -----------------------------------------------------------------------------------
 
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
-        definition = self.definition
-        params: dict[str, Any] = {
-            "advertiser_id": stream_slice["advertiser_id"],
-            "service_type": "AUCTION",
-            "report_type": definition.report_type.value,
-            "data_level": definition.data_level.value,
-            "dimensions": list(definition.dimensions),
-            "metrics": list(definition.metrics),
-        }
-        if definition.uses_query_lifetime:
-            params["query_lifetime"] = True
-        else:
-            params["start_date"] = stream_slice["start_date"]
-            params["end_date"] = stream_slice["end_date"]
-        filtering = [dict(entry) for entry in definition.filters]
-        status_field = STATUS_FIELD_BY_LEVEL.get(definition.data_level)
-        if (
-            self.config.include_deleted
-            and status_field
-            and all(f["field_name"] != status_field for f in filtering)
-        ):
-            filtering.append(
-                {"field_name": status_field, "filter_type": "IN", "filter_value": '["STATUS_ALL"]'}
-            )
-        if filtering:
-            params["filtering"] = filtering
-        return params
+        window = (
+            None
+            if self.definition.uses_query_lifetime
+            else (stream_slice["start_date"], stream_slice["end_date"])
+        )
+        return report_query(
+            self.definition, stream_slice["advertiser_id"], window, self.config.include_deleted
+        )
 
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._records.build(item, stream_slice["advertiser_id"])
