@@ -58,7 +58,7 @@ AIRBYTE_ADS_REPORTS_BY_COUNTRY_DAILY = AIRBYTE_ADS_REPORTS_DAILY - {
 }
 # Later Airbyte versions add these at ad level.
 AIRBYTE_LATER_AD_ADDITIONS = {
-    "engaged_view", "engagements", "paid_engaged_view", "engaged_view_through_conversions",
+    "engaged_view", "engagements", "paid_engaged_view",
     "paid_engagement_engaged_view", "engaged_view_15s", "paid_engaged_view_15s",
     "paid_engagement_engaged_view_15s",
 }  # fmt: skip

@@ -188,7 +188,9 @@ VIDEO_METRICS: dict[str, MetricFn] = {
     "average_video_play": lambda c, sg: fmt_ratio(
         c[IDX["play_ms"]], c[IDX["video_play_actions"]], num_milli=True
     ),
-    "average_video_play_per_user": lambda c, sg: fmt_ratio(c[IDX["play_ms"]], c[IDX["reach"]], num_milli=True),
+    "average_video_play_per_user": lambda c, sg: fmt_ratio(
+        c[IDX["play_ms"]], c[IDX["reach"]], num_milli=True
+    ),
     "engaged_view": _count("engaged_view"),
     "paid_engaged_view": _count("paid_engaged_view"),
     "paid_engagement_engaged_view": _count("paid_engagement_engaged_view"),
@@ -273,7 +275,12 @@ ADGROUP = "AUCTION_ADGROUP"
 AD = "AUCTION_AD"
 LEVELS = (ADVERTISER, CAMPAIGN, ADGROUP, AD)
 LEVEL_RANK = {level: i for i, level in enumerate(LEVELS)}
-LEVEL_ID_DIMENSION = {ADVERTISER: "advertiser_id", CAMPAIGN: "campaign_id", ADGROUP: "adgroup_id", AD: "ad_id"}
+LEVEL_ID_DIMENSION = {
+    ADVERTISER: "advertiser_id",
+    CAMPAIGN: "campaign_id",
+    ADGROUP: "adgroup_id",
+    AD: "ad_id",
+}
 LEVEL_KIND = {ADVERTISER: "advertiser", CAMPAIGN: "campaign", ADGROUP: "adgroup", AD: "ad"}
 
 # attribute metric -> lowest level that carries it (every deeper level carries it too)

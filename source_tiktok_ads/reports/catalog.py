@@ -306,15 +306,8 @@ _METRIC_TABLE: tuple[Metric, ...] = (
         ("real_time_conversion_rate", RATE),
         ("real_time_conversion_rate_v2", RATE),
     ),
-    # Requested by newer Airbyte versions at ad level only; levels follow the other conversion
-    # metrics, AUDIENCE is left out because nothing shows it there. [?]
-    *_block(
-        "conversion",
-        _ADGROUP_AND_BELOW,
-        _BASIC,
-        _ANY_GRAIN,
-        ("engaged_view_through_conversions", COUNT),
-    ),
+    # engaged_view_through_conversions is requested by newer Airbyte versions but is in no TikTok
+    # metric list we could check; it is left to custom reports, where TikTok itself decides.
     *_block(
         "result",
         _ADGROUP_AND_BELOW,

@@ -1,0 +1,74 @@
+"""Run the emulator as a process: prints one ``EMULATOR_URL=<base_url>`` line, serves until signalled."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from datetime import date
+
+from .dataset import Dataset, DatasetSpec
+from .faults import FaultPlan
+from .server import Emulator
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tiktok_emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    parser.add_argument("--advertisers", type=int, default=2)
+    parser.add_argument("--campaigns", type=int, default=3, help="campaigns per advertiser")
+    parser.add_argument("--adgroups", type=int, default=2, help="ad groups per campaign")
+    parser.add_argument("--ads", type=int, default=2, help="ads per ad group")
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument(
+        "--end-date", type=date.fromisoformat, default=None, help="YYYY-MM-DD, default today UTC"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--deleted-every", type=int, default=5)
+    parser.add_argument("--topview-every", type=int, default=0)
+    parser.add_argument("--smart-plus-every", type=int, default=0)
+    parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument("--sandbox", action="store_true")
+    args = parser.parse_args(argv)
+
+    spec_args = {
+        "advertisers": args.advertisers,
+        "campaigns_per_advertiser": args.campaigns,
+        "adgroups_per_campaign": args.adgroups,
+        "ads_per_adgroup": args.ads,
+        "days": args.days,
+        "seed": args.seed,
+        "deleted_every": args.deleted_every,
+        "topview_every": args.topview_every,
+        "smart_plus_every": args.smart_plus_every,
+    }
+    if args.end_date is not None:
+        spec_args["end_date"] = args.end_date
+    dataset = Dataset.generate(DatasetSpec(**spec_args))
+    emulator = Emulator(
+        dataset,
+        faults=FaultPlan(latency_ms=args.latency_ms),
+        sandbox=args.sandbox,
+        host=args.host,
+        port=args.port,
+    )
+
+    stop = threading.Event()
+
+    def _on_signal(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _on_signal)
+    signal.signal(signal.SIGINT, _on_signal)
+    with emulator:
+        sys.stdout.write(f"EMULATOR_URL={emulator.base_url}\n")
+        sys.stdout.flush()
+        while not stop.wait(0.5):
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
