@@ -18,7 +18,17 @@ REPORTS = {definition.name: definition for definition in BUILTIN_REPORTS}
 @pytest.fixture(scope="module")
 def dataset() -> Dataset:
     end = date.fromisoformat(END_DATE)
-    return Dataset.generate(DatasetSpec(advertisers=2, campaigns_per_advertiser=2, adgroups_per_campaign=2, ads_per_adgroup=2, days=10, end_date=end, seed=11))
+    return Dataset.generate(
+        DatasetSpec(
+            advertisers=2,
+            campaigns_per_advertiser=2,
+            adgroups_per_campaign=2,
+            ads_per_adgroup=2,
+            days=10,
+            end_date=end,
+            seed=11,
+        )
+    )
 
 
 def config_for(emulator: Emulator, **overrides) -> dict:
@@ -64,10 +74,17 @@ def test_every_report_stream_returns_exactly_the_rows_tiktok_has(full_read, data
         records = by_stream.get(name, [])
         actual_keys = [key_of(record, definition.dimensions) for record in records]
         assert max(Counter(actual_keys).values(), default=1) == 1, f"duplicate rows in {name}"
-        assert sorted(actual_keys) == sorted(key_of(row["dimensions"], definition.dimensions) for row in expected), name
-        expected_spend = {key_of(row["dimensions"], definition.dimensions): float(row["metrics"]["spend"]) for row in expected}
+        assert sorted(actual_keys) == sorted(
+            key_of(row["dimensions"], definition.dimensions) for row in expected
+        ), name
+        expected_spend = {
+            key_of(row["dimensions"], definition.dimensions): float(row["metrics"]["spend"])
+            for row in expected
+        }
         for record in records:
-            assert record["metrics"]["spend"] == pytest.approx(expected_spend[key_of(record, definition.dimensions)]), name
+            assert record["metrics"]["spend"] == pytest.approx(
+                expected_spend[key_of(record, definition.dimensions)]
+            ), name
             assert isinstance(record["metrics"]["impressions"], int)
 
 
@@ -75,26 +92,50 @@ def test_spend_reconciles_across_levels_like_ads_manager(full_read) -> None:
     by_stream = full_read.records_by_stream()
     totals = {
         name: round(sum(record["metrics"]["spend"] for record in by_stream[name]), 2)
-        for name in ("advertisers_reports_daily", "campaigns_reports_daily", "ad_groups_reports_daily", "ads_reports_daily", "ads_reports_hourly")
+        for name in (
+            "advertisers_reports_daily",
+            "campaigns_reports_daily",
+            "ad_groups_reports_daily",
+            "ads_reports_daily",
+            "ads_reports_hourly",
+        )
     }
     # Deleted objects' spend is left out below advertiser level unless include_deleted is on.
     assert totals["ads_reports_daily"] == totals["ads_reports_hourly"]
-    assert totals["ads_reports_daily"] <= totals["ad_groups_reports_daily"] <= totals["campaigns_reports_daily"] <= totals["advertisers_reports_daily"]
+    assert (
+        totals["ads_reports_daily"]
+        <= totals["ad_groups_reports_daily"]
+        <= totals["campaigns_reports_daily"]
+        <= totals["advertisers_reports_daily"]
+    )
     per_day = defaultdict(float)
     for record in by_stream["ads_reports_hourly"]:
         per_day[(record["ad_id"], record["stat_time_hour"][:10])] += record["metrics"]["spend"]
     for record in by_stream["ads_reports_daily"]:
-        assert per_day[(record["ad_id"], record["stat_time_day"][:10])] == pytest.approx(record["metrics"]["spend"])
+        assert per_day[(record["ad_id"], record["stat_time_day"][:10])] == pytest.approx(
+            record["metrics"]["spend"]
+        )
 
 
 def test_include_deleted_brings_back_deleted_spend(emulator: Emulator, full_read, dataset: Dataset) -> None:
-    names = ["advertisers_reports_daily", "ads_reports_daily", "ads_audience_reports_daily", "ads_reports_lifetime"]
+    names = [
+        "advertisers_reports_daily",
+        "ads_reports_daily",
+        "ads_audience_reports_daily",
+        "ads_reports_lifetime",
+    ]
     discovered = run_connector("discover", config_for(emulator)).catalog
-    run = run_connector("read", config_for(emulator, include_deleted=True), configured_catalog(discovered, names))
+    run = run_connector(
+        "read", config_for(emulator, include_deleted=True), configured_catalog(discovered, names)
+    )
     assert run.returncode == 0
     records = run.records_by_stream()
     for name in names[1:]:
-        assert len(records[name]) == len(expected_rows(dataset, name, include_deleted=True)) > len(full_read.records(name))
+        assert (
+            len(records[name])
+            == len(expected_rows(dataset, name, include_deleted=True))
+            > len(full_read.records(name))
+        )
     total = {name: round(sum(r["metrics"]["spend"] for r in records[name]), 2) for name in names[:2]}
     assert total["ads_reports_daily"] == total["advertisers_reports_daily"]
 
@@ -103,7 +144,9 @@ def test_requests_respect_span_rules_and_are_minimal(emulator: Emulator) -> None
     emulator.reset_counters()
     discovered = run_connector("discover", config_for(emulator)).catalog
     names = ["ads_reports_daily", "ads_reports_hourly", "ads_reports_lifetime"]
-    run = run_connector("read", config_for(emulator, advertiser_ids=[]), configured_catalog(discovered, names))
+    run = run_connector(
+        "read", config_for(emulator, advertiser_ids=[]), configured_catalog(discovered, names)
+    )
     assert run.returncode == 0
     reports = [request for request in emulator.requests if request.path == "report/integrated/get/"]
     # 10 days: one daily window, ten hourly days, one lifetime query per advertiser (2 advertisers).
@@ -116,7 +159,9 @@ def test_query_too_large_windows_are_split_without_losing_rows(emulator: Emulato
     discovered = run_connector("discover", config_for(emulator)).catalog
     emulator.faults = FaultPlan(query_too_large_rows=20)
     try:
-        run = run_connector("read", config_for(emulator), configured_catalog(discovered, ["ads_reports_daily"]))
+        run = run_connector(
+            "read", config_for(emulator), configured_catalog(discovered, ["ads_reports_daily"])
+        )
     finally:
         emulator.faults = FaultPlan()
     assert run.returncode == 0, run.stdout[-2000:]
@@ -132,12 +177,16 @@ def test_incremental_rereads_only_the_attribution_window(emulator: Emulator, dat
     daily_state = states["ads_reports_daily"]["stream"]["stream_state"]["states"]
     assert {entry["cursor"]["stat_time_day"] for entry in daily_state} == {END_DATE}
     emulator.reset_counters()
-    second = run_connector("read", config_for(emulator, attribution_window=2), catalog, state=list(states.values()))
+    second = run_connector(
+        "read", config_for(emulator, attribution_window=2), catalog, state=list(states.values())
+    )
     assert second.returncode == 0
     resume_from = (date.fromisoformat(END_DATE) - timedelta(days=2)).isoformat()
     assert {record["stat_time_day"][:10] for record in second.records("ads_reports_daily")} <= {
         (date.fromisoformat(resume_from) + timedelta(days=n)).isoformat() for n in range(3)
     }
-    assert min(record["stat_time_hour"] for record in second.records("ads_reports_hourly"))[:10] >= resume_from
-    # 2 advertisers × (1 daily window + 3 hourly days).
+    assert (
+        min(record["stat_time_hour"] for record in second.records("ads_reports_hourly"))[:10] >= resume_from
+    )
+    # 2 advertisers x (1 daily window + 3 hourly days).
     assert emulator.request_count("report/integrated/get/") == 2 * (1 + 3)
