@@ -11,4 +11,5 @@ if [ ! -x .tools/bin/uv ] || [ "$(.tools/bin/uv --version | cut -d' ' -f2)" != "
 fi
 UV="$REPO_ROOT/.tools/bin/uv"
 export UV_PYTHON="${UV_PYTHON:-$("$PYTHON" -c 'import sys; print(sys.executable)')}"
-"$UV" sync --frozen --quiet
+# Precompiled bytecode: every connector process the tests start would otherwise recompile the CDK.
+"$UV" sync --frozen --quiet --compile-bytecode

@@ -54,6 +54,8 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def __init__(self, context: SyncContext, definition: ReportDefinition) -> None:
         self.definition = definition
         self._records = RecordBuilder(definition)
+        # The CDK asks for the schema once per record; build it once.
+        self._schema = report_json_schema(definition)
         self._cursors = AdvertiserCursors(definition.time_dimension or "")
         self._now = datetime.now(UTC)
         super().__init__(context)
@@ -84,7 +86,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
             self._cursors.load(value, self.logger)
 
     def get_json_schema(self) -> Mapping[str, Any]:
-        return report_json_schema(self.definition)
+        return self._schema
 
     def path(self, **kwargs: Any) -> str:
         return REPORT_PATH

@@ -1,0 +1,178 @@
+"""Throughput benchmark: a full read through the real `source-tiktok-ads` entry point against the emulator.
+
+Prints records, requests (counted by the emulator), wall and CPU seconds of the connector process,
+µs of CPU per record, records/s, peak RSS, and the fewest requests TikTok's span rules allow for the
+catalog. A script, not a test: the figures depend on the machine.
+
+    .venv/bin/python bench/run.py --size small
+    .venv/bin/python bench/run.py --size medium --latency-ms 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT / "integration_tests"))
+sys.path.insert(0, str(REPO_ROOT))
+
+from harness import configured_catalog, connector_command, emulator_config, run_connector  # noqa: E402
+
+from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS  # noqa: E402
+from source_tiktok_ads.reports.windows import MAX_DAYS_DAILY  # noqa: E402
+
+END_DATE = date(2026, 11, 20)
+
+
+@dataclass(frozen=True)
+class Size:
+    advertisers: int
+    campaigns: int
+    adgroups: int
+    ads: int
+    days: int
+    streams: str  # "all" or "daily"
+
+
+SIZES = {
+    "small": Size(1, 3, 2, 2, 30, "all"),
+    "medium": Size(2, 10, 5, 4, 90, "all"),
+    "large": Size(20, 10, 5, 4, 365, "daily"),
+}
+
+
+def start_emulator(size: Size, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+    command = [
+        sys.executable, "-m", "tiktok_emulator", "--port", "0",
+        "--advertisers", str(size.advertisers), "--campaigns", str(size.campaigns),
+        "--adgroups", str(size.adgroups), "--ads", str(size.ads), "--days", str(size.days),
+        "--end-date", END_DATE.isoformat(), "--latency-ms", str(latency_ms),
+    ]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=REPO_ROOT / "integration_tests", stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    if not line.startswith("EMULATOR_URL="):
+        process.kill()
+        raise SystemExit(f"emulator did not start: {line!r}")
+    return process, line.split("=", 1)[1]
+
+
+def emulator_stats(base_url: str) -> dict:
+    root = base_url.split("/open_api/")[0]
+    with urllib.request.urlopen(f"{root}/_emulator/stats", timeout=10) as response:
+        return json.load(response)
+
+
+def minimum_requests(streams: list[str], size: Size) -> int:
+    """Requests the span rules force, one page each (pages of 1000 rows add to this)."""
+    reports = {definition.name: definition for definition in BUILTIN_REPORTS}
+    per_advertiser = 0
+    for name in streams:
+        definition = reports.get(name)
+        if definition is None:
+            per_advertiser += 1  # entity listings: one page (TopView adds one for entities)
+        elif definition.uses_query_lifetime:
+            per_advertiser += 1
+        elif definition.time_dimension == "stat_time_day":
+            per_advertiser += math.ceil(size.days / MAX_DAYS_DAILY)
+        elif definition.time_dimension == "stat_time_hour":
+            per_advertiser += size.days
+        else:
+            per_advertiser += 1
+    return per_advertiser * size.advertisers
+
+
+def select_streams(catalog: dict, size: Size) -> list[str]:
+    names = [stream["name"] for stream in catalog["streams"]]
+    reports = {definition.name for definition in BUILTIN_REPORTS}
+    if size.streams == "daily":
+        return [name for name in names if name in reports and name.endswith("_daily")]
+    return [
+        name for name in names if name in reports or name in ("campaigns", "ad_groups", "ads", "advertisers")
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--size", choices=sorted(SIZES), default="small")
+    parser.add_argument("--latency-ms", type=int, default=0, help="added to every emulator response")
+    parser.add_argument("--streams", help="comma-separated stream names (default: by size)")
+    parser.add_argument("--extra-config", default="{}", help="JSON merged into the connector config")
+    args = parser.parse_args()
+    size = SIZES[args.size]
+
+    emulator, base_url = start_emulator(size, args.latency_ms)
+    try:
+        start = (END_DATE - timedelta(days=size.days - 1)).isoformat()
+        config = emulator_config(
+            base_url, start_date=start, end_date=END_DATE.isoformat(), **json.loads(args.extra_config)
+        )
+        discovered = run_connector("discover", config).catalog
+        streams = args.streams.split(",") if args.streams else select_streams(discovered, size)
+        catalog = configured_catalog(discovered, streams)
+        baseline = emulator_stats(base_url)["total"]
+        with tempfile.TemporaryDirectory() as directory:
+            config_path, catalog_path = Path(directory, "config.json"), Path(directory, "catalog.json")
+            config_path.write_text(json.dumps(config))
+            catalog_path.write_text(json.dumps(catalog))
+            command = [
+                *connector_command(),
+                "read",
+                "--config",
+                str(config_path),
+                "--catalog",
+                str(catalog_path),
+            ]
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            began = time.monotonic()
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            )
+            assert process.stdout is not None
+            records = failures = 0
+            for line in process.stdout:
+                if line.startswith(b'{"type":"RECORD"'):
+                    records += 1
+                elif b'"status":"INCOMPLETE"' in line:
+                    failures += 1
+            returncode = process.wait()
+            wall = time.monotonic() - began
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        requests_made = emulator_stats(base_url)["total"] - baseline
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=10)
+
+    print(
+        f"size={args.size} advertisers={size.advertisers} days={size.days} streams={len(streams)} latency_ms={args.latency_ms}"
+    )
+    print(f"exit code            {returncode}  (streams failed: {failures})")
+    print(f"records              {records}")
+    print(f"requests             {requests_made}  (minimum by span rules: {minimum_requests(streams, size)})")
+    print(f"wall s               {wall:.2f}")
+    print(f"cpu s                {cpu:.2f}")
+    print(f"us cpu / record      {cpu / max(records, 1) * 1e6:.1f}")
+    print(f"records / s          {records / wall:.0f}")
+    print(f"peak RSS MiB         {after.ru_maxrss / 1024:.0f}  (largest child process so far)")
+    return returncode
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
