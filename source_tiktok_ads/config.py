@@ -24,6 +24,8 @@ DEFAULT_START_DATE = date(2016, 9, 1)  # TikTok Ads launched then: nothing older
 # Some TikTok endpoints answer with an error for dates before 2012; refusing them here is clearer.
 EARLIEST_START_DATE = date(2012, 1, 1)
 MAX_ATTRIBUTION_WINDOW_DAYS = 364
+# Enough to keep a Basic-tier app's 10 requests/s busy at TikTok's usual latencies.
+DEFAULT_NUM_WORKERS = 6
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
@@ -201,11 +203,36 @@ class TikTokAdsConfig(BaseModel):
         description="Extra report streams with the dimensions and metrics you choose.",
         json_schema_extra={"order": 6},
     )
+    num_workers: int = Field(
+        DEFAULT_NUM_WORKERS,
+        title="Concurrent requests",
+        description="How many requests may be in flight at once. The rate limits below still apply.",
+        ge=1,
+        le=32,
+        json_schema_extra={"order": 7},
+    )
+    requests_per_second: float = Field(
+        10,
+        title="Requests per second",
+        description="This connection's share of the TikTok app's rate limit (Basic tier: 10/s for the whole "
+        "app, shared by every connection using it). Lower it when several connections use one app.",
+        gt=0,
+        le=1000,
+        json_schema_extra={"order": 8},
+    )
+    requests_per_minute: int = Field(
+        600,
+        title="Requests per minute",
+        description="This connection's share of the app's per-minute limit (Basic tier: 600/min).",
+        ge=1,
+        le=60000,
+        json_schema_extra={"order": 9},
+    )
     base_url: str | None = Field(
         None,
         title="API base URL",
         description="Override of the TikTok API base URL (testing only).",
-        json_schema_extra={"order": 7, "airbyte_hidden": True},
+        json_schema_extra={"order": 10, "airbyte_hidden": True},
     )
 
     @model_validator(mode="before")

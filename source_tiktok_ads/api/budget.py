@@ -1,0 +1,67 @@
+"""One request budget per run, shared by every stream and worker thread.
+
+The CDK's APIBudget enforces the configured requests per second and per minute before each request.
+On top, TikTok's throttling answers (40100 and friends, which come back as HTTP 200) pause the whole
+client: every worker waits, instead of each one finding the limit on its own and retrying in step.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+from typing import Any
+
+import requests
+from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
+
+from .envelope import envelope_of
+from .errors import RATE_LIMIT_CODES
+
+FIRST_PAUSE_SECONDS = 1.0
+# TikTok asks clients to wait 5 minutes after a per-minute breach; repeated throttling grows the pause
+# up to that.
+MAX_PAUSE_SECONDS = 300.0
+
+
+class AdaptiveBudget(APIBudget):
+    def __init__(self, requests_per_second: float, requests_per_minute: int) -> None:
+        # A whole-second window is what TikTok counts; fractional rates are spread over a longer window.
+        per_second = Rate(limit=max(1, round(requests_per_second)), interval=timedelta(seconds=1))
+        if requests_per_second < 1:
+            per_second = Rate(limit=1, interval=timedelta(seconds=1 / requests_per_second))
+        per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=1))
+        super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+        self._next_pause = FIRST_PAUSE_SECONDS
+        self.throttled_responses = 0
+
+    def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
+        while True:
+            with self._lock:
+                wait = self._paused_until - time.monotonic()
+            if wait <= 0:
+                break
+            time.sleep(wait)
+        super().acquire_call(request, block=block, timeout=timeout)
+
+    def update_from_response(self, request: Any, response: Any) -> None:
+        if not isinstance(response, requests.Response) or not response.ok:
+            return
+        code = envelope_of(response).code
+        with self._lock:
+            if code in RATE_LIMIT_CODES:
+                self.throttled_responses += 1
+                now = time.monotonic()
+                # Several workers hit the limit at once: one pause covers them all.
+                if self._paused_until <= now:
+                    self._paused_until = now + self._next_pause
+                    self._next_pause = min(MAX_PAUSE_SECONDS, self._next_pause * 2)
+            elif code == 0:
+                self._next_pause = FIRST_PAUSE_SECONDS
+
+    @property
+    def paused_for(self) -> float:
+        with self._lock:
+            return max(0.0, self._paused_until - time.monotonic())

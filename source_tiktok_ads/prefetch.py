@@ -1,0 +1,158 @@
+"""Fetch ahead on worker threads; emit in order on the main thread.
+
+The CDK reads streams one after another and a stream's slices one after another, which leaves a
+sync waiting on one request at a time. airbyte-cdk's concurrent machinery (StreamFacade +
+ConcurrentCursor) keeps one cursor per stream, not one per advertiser, so it cannot hold our
+per-advertiser state. Instead, the source plans every (stream, slice) of the run up front and this
+executor fetches the pages of the next slices while the CDK is still emitting earlier ones:
+- records are still emitted in plan order on the main thread, so state only ever covers slices
+  whose records were all emitted;
+- each slice buffers at most PAGES_PER_FEED pages, and at most `lookahead` slices are open, so
+  memory is bounded by pages in flight, not by the size of the sync;
+- the worker pool is FIFO in plan order, so the slice the main thread waits for is always running
+  or next to run: a full buffer ahead can never starve it.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+PAGES_PER_FEED = 2
+_END = object()
+_POLL_SECONDS = 0.2
+
+Page = list[dict[str, Any]]
+SliceKey = tuple[str, str]
+
+
+def slice_key(stream_name: str, stream_slice: Mapping[str, Any] | None) -> SliceKey:
+    return stream_name, json.dumps(stream_slice or {}, sort_keys=True, default=str)
+
+
+class _Error:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+class Feed:
+    """The pages of one slice, handed from one worker to the main thread."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=PAGES_PER_FEED)
+        self._cancelled = threading.Event()
+
+    def put(self, item: Any) -> bool:
+        """Block until the consumer has room; False once the consumer gave up on this slice."""
+        while not self._cancelled.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL_SECONDS)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def cancel(self) -> None:
+        self._cancelled.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def __iter__(self) -> Iterator[Page]:
+        while True:
+            item = self._queue.get()
+            if item is _END:
+                return
+            if isinstance(item, _Error):
+                raise item.error
+            yield item
+
+
+def _produce(pages: Callable[[], Iterable[Page]], feed: Feed) -> None:
+    if feed.cancelled:  # skipped before a worker got to it: make no request
+        return
+    try:
+        iterator = iter(pages())
+        for page in iterator:
+            if not feed.put(page):
+                close = getattr(iterator, "close", None)
+                if close:
+                    close()
+                return
+    except BaseException as error:  # handed to the main thread, which raises it in the stream
+        feed.put(_Error(error))
+        return
+    feed.put(_END)
+
+
+class Prefetcher:
+    def __init__(self, num_workers: int, lookahead: int | None = None) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
+        self._lookahead = lookahead or num_workers * 2
+        self._lock = threading.Lock()
+        self._plan: list[tuple[SliceKey, Callable[[], Iterable[Page]]]] = []
+        self._feeds: dict[SliceKey, Feed] = {}
+        self._position: dict[SliceKey, int] = {}
+        self._next_to_submit = 0
+        self._consumed_up_to = 0
+        # The feed being read; a reader that stops early (a record limit, an error) leaves its worker
+        # waiting to hand over the next page, so it is released when the next slice is taken.
+        self._current: Feed | None = None
+
+    def plan(self, entries: Iterable[tuple[SliceKey, Callable[[], Iterable[Page]]]]) -> None:
+        with self._lock:
+            for key, pages in entries:
+                if key in self._position:
+                    continue
+                self._position[key] = len(self._plan)
+                self._plan.append((key, pages))
+            self._fill()
+
+    def take(self, key: SliceKey) -> Feed | None:
+        """The feed of a planned slice (None: not planned, fetch it directly). Planned slices before it
+        that were never taken belong to a stream that stopped early: they are cancelled."""
+        with self._lock:
+            position = self._position.get(key)
+            if position is None or position < self._consumed_up_to:
+                return None
+            for skipped in range(self._consumed_up_to, position):
+                feed = self._feeds.pop(self._plan[skipped][0], None)
+                if feed is not None:
+                    feed.cancel()
+            self._consumed_up_to = position + 1
+            if self._current is not None:
+                self._current.cancel()
+            feed = self._feeds.pop(key, None)
+            if feed is None:  # beyond the look-ahead: start it now, ahead of the queue
+                feed = self._start(position)
+                self._next_to_submit = max(self._next_to_submit, position + 1)
+            self._current = feed
+            self._fill()
+            return feed
+
+    def close(self) -> None:
+        with self._lock:
+            for feed in [*self._feeds.values(), self._current]:
+                if feed is not None:
+                    feed.cancel()
+            self._feeds.clear()
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _fill(self) -> None:
+        while (
+            self._next_to_submit < len(self._plan)
+            and self._next_to_submit < self._consumed_up_to + self._lookahead
+        ):
+            key = self._plan[self._next_to_submit][0]
+            self._feeds[key] = self._start(self._next_to_submit)
+            self._next_to_submit += 1
+
+    def _start(self, position: int) -> Feed:
+        feed = Feed()
+        self._executor.submit(_produce, self._plan[position][1], feed)
+        return feed

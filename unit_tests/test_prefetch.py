@@ -1,0 +1,104 @@
+"""The prefetcher: in-order delivery, bounded buffering, errors handed over, no stuck workers."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from source_tiktok_ads.prefetch import PAGES_PER_FEED, Prefetcher, slice_key
+
+
+class Source:
+    """Fake slices: each yields `pages` pages and records how far its worker got."""
+
+    def __init__(self) -> None:
+        self.produced: dict[int, int] = {}
+        self.started: list[int] = []
+        self.lock = threading.Lock()
+
+    def pages(self, index: int, pages: int = 3, fail_at: int | None = None, delay: float = 0.0):
+        def generate() -> Iterator[list[dict]]:
+            with self.lock:
+                self.started.append(index)
+            for page in range(pages):
+                if fail_at == page:
+                    raise RuntimeError(f"slice {index} failed on page {page}")
+                time.sleep(delay)
+                with self.lock:
+                    self.produced[index] = page + 1
+                yield [{"slice": index, "page": page}]
+
+        return generate
+
+
+def key(index: int) -> tuple[str, str]:
+    return slice_key("stream", {"index": index})
+
+
+def test_pages_come_back_in_plan_order_from_parallel_workers() -> None:
+    source = Source()
+    prefetcher = Prefetcher(num_workers=4)
+    prefetcher.plan((key(i), source.pages(i, delay=0.01 * (5 - i))) for i in range(5))
+    try:
+        seen = [row for i in range(5) for page in prefetcher.take(key(i)) for row in page]
+    finally:
+        prefetcher.close()
+    assert seen == [{"slice": i, "page": p} for i in range(5) for p in range(3)]
+
+
+def test_buffering_is_bounded_per_slice_and_by_lookahead() -> None:
+    source = Source()
+    prefetcher = Prefetcher(num_workers=2, lookahead=2)
+    prefetcher.plan((key(i), source.pages(i, pages=10)) for i in range(6))
+    try:
+        time.sleep(0.3)
+        # Only the look-ahead is started, and each started slice stops after filling its buffer
+        # (+1 page in hand waiting to be put).
+        assert sorted(source.started) == [0, 1]
+        assert all(count <= PAGES_PER_FEED + 1 for count in source.produced.values())
+    finally:
+        prefetcher.close()
+
+
+def test_errors_are_raised_to_the_reader_of_that_slice_only() -> None:
+    source = Source()
+    prefetcher = Prefetcher(num_workers=2)
+    prefetcher.plan([(key(0), source.pages(0, fail_at=1)), (key(1), source.pages(1))])
+    try:
+        feed = iter(prefetcher.take(key(0)))
+        assert next(feed) == [{"slice": 0, "page": 0}]
+        with pytest.raises(RuntimeError, match="slice 0 failed on page 1"):
+            next(feed)
+        assert len([row for page in prefetcher.take(key(1)) for row in page]) == 3
+    finally:
+        prefetcher.close()
+
+
+def test_skipped_and_abandoned_slices_release_their_workers() -> None:
+    source = Source()
+    prefetcher = Prefetcher(num_workers=1, lookahead=3)
+    prefetcher.plan((key(i), source.pages(i, pages=50)) for i in range(4))
+    try:
+        # Read one page of slice 0, then jump to slice 3 (as when a stream fails or hits a record limit).
+        first = iter(prefetcher.take(key(0)))
+        next(first)
+        rows = [row for page in prefetcher.take(key(3)) for row in page]
+        assert len(rows) == 50  # the only worker was freed from slice 0 and skipped 1 and 2
+        assert 1 not in source.produced and 2 not in source.produced
+    finally:
+        prefetcher.close()
+
+
+def test_unplanned_or_already_read_slices_are_fetched_directly() -> None:
+    source = Source()
+    prefetcher = Prefetcher(num_workers=1)
+    prefetcher.plan([(key(0), source.pages(0))])
+    try:
+        assert prefetcher.take(key(9)) is None
+        list(prefetcher.take(key(0)))
+        assert prefetcher.take(key(0)) is None
+    finally:
+        prefetcher.close()
