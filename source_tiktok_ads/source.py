@@ -21,8 +21,12 @@ from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
+from .streams.audiences import audience_streams
 from .streams.base import SyncContext
+from .streams.creatives import creative_streams
 from .streams.entities import entity_streams
+from .streams.pixels import pixel_streams
+from .streams.spark_ads import spark_ads_streams
 
 # A check is interactive: a user waiting in the UI should hear about a dead endpoint in seconds.
 CHECK_MAX_RETRIES = 2
@@ -69,21 +73,30 @@ class SourceTiktokAds(AbstractSource):
             directory=AdvertiserDirectory(parsed, api, logger),
             authenticator=AccessTokenAuthenticator(parsed.credentials.access_token),
         )
-        streams: list[Stream] = [*entity_streams(context)]
+        streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
+        # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in
+        # production only.
+        production_only: list[Stream] = [
+            *audience_streams(context),
+            *spark_ads_streams(context),
+            *pixel_streams(context),
+        ]
         if parsed.credentials.is_sandbox:
             reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
             skipped = sorted(
                 {report.name for report in BUILTIN_REPORTS} - {report.name for report in reports}
             )
             logger.info(
-                "Sandbox credentials: the TikTok sandbox has no advertiser endpoints, no advertiser-level reports "
-                f"and no country breakdowns, so these streams are not offered: advertisers, advertiser_ids, {', '.join(skipped)}."
+                "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads or "
+                "pixels, no advertiser-level reports and no country breakdowns, so these streams are not offered: "
+                f"advertisers, advertiser_ids, {', '.join(stream.name for stream in production_only)}, "
+                f"{', '.join(skipped)}."
             )
         else:
             reports = list(BUILTIN_REPORTS)
-            streams = [Advertisers(context), AdvertiserIds(context), *streams]
+            streams = [Advertisers(context), AdvertiserIds(context), *streams, *production_only]
         reserved = [stream.name for stream in streams] + [report.name for report in BUILTIN_REPORTS]
-        reserved += ["advertisers", "advertiser_ids"]
+        reserved += ["advertisers", "advertiser_ids", *(stream.name for stream in production_only)]
         reports += custom_definitions(parsed.custom_reports, reserved, logger)
         streams += report_streams(context, reports)
         return streams

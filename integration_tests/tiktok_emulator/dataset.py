@@ -20,6 +20,8 @@ _MISSING = object()
 DEFAULT_BUYING_TYPES = ("AUCTION", "RESERVATION_RF")
 TOP_VIEW = "RESERVATION_TOP_VIEW"
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
+LIBRARY_KINDS = ("image", "video", "music", "portfolio", "audience", "pixel", "spark")
+PIXEL_EVENT_TYPES = ("COMPLETE_PAYMENT", "ADD_TO_CART", "SUBMIT_FORM")
 
 # (timezone, display_timezone, currency, country, money factor, audience countries, province ids)
 _ACCOUNT_PROFILES: tuple[tuple[str, str, str, str, int, tuple[str, ...], tuple[str, ...]], ...] = (
@@ -170,6 +172,11 @@ def _ts(dt: datetime) -> str:
     return dt.strftime(TS_FORMAT)
 
 
+def _iso(dt: datetime) -> str:
+    # Creative assets carry ISO 8601 UTC timestamps, unlike ads-management objects.
+    return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 def _today_utc() -> date:
     return datetime.now(UTC).date()
 
@@ -186,6 +193,16 @@ class DatasetSpec:
     deleted_every: int = 5
     topview_every: int = 0
     smart_plus_every: int = 0
+    # Creative library, audiences, pixels and Spark Ads posts, per advertiser.
+    images_per_advertiser: int = 3
+    videos_per_advertiser: int = 3
+    music_per_advertiser: int = 2
+    portfolios_per_advertiser: int = 2
+    audiences_per_advertiser: int = 2
+    pixels_per_advertiser: int = 2
+    spark_posts_per_advertiser: int = 2
+    # Every Nth image/video is freshly uploaded: no create_time/modify_time yet (0: none).
+    fresh_asset_every: int = 0
 
     @property
     def start_date(self) -> date:
@@ -249,7 +266,11 @@ class Dataset:
         self._agg_cache: OrderedDict[tuple, list[tuple[tuple, Counters, bool]]] = OrderedDict()
         self._agg_lock = threading.Lock()
         self._attr_cache: dict[tuple[str, str], dict[str, Any]] = {}
+        # library kind -> advertiser id -> items, in the order the list endpoints return them
+        self._library: dict[str, dict[str, list[dict[str, Any]]]] = {kind: {} for kind in LIBRARY_KINDS}
+        self._pixel_owner: dict[str, str] = {}
         self._build()
+        self._build_library()
 
     @classmethod
     def generate(cls, spec: DatasetSpec | None = None) -> Dataset:
@@ -462,6 +483,227 @@ class Dataset:
                             # Smart+ ads come back without the key at all, not with a null.
                             del ad["modify_time"]
                         self._add("ad", ad, d_deleted, g_disabled or d_own_disabled, top_view)
+
+    def _build_library(self) -> None:
+        """Assets, audiences, pixels and Spark Ads posts: a few per advertiser, all derived from the seed."""
+        spec, seed = self.spec, self.spec.seed
+        range_start = datetime.combine(self.start_date, time())
+        span = max(1, spec.days * 86400 - 1)
+        counters = dict.fromkeys((*LIBRARY_KINDS, "material"), 0)
+
+        def next_id(kind: str, digit: int) -> str:
+            # A leading 6 keeps these apart from the ads-management ids, which start with 7.
+            counters[kind] += 1
+            return f"6{digit}{seed % 100000:05d}{counters[kind]:012d}"
+
+        def moment(key: str, before_days: int = 0) -> datetime:
+            # Creation before the data range, last change inside it: incremental syncs have work to do.
+            h = _h(seed, key)
+            return range_start + timedelta(seconds=h % span) - timedelta(days=before_days)
+
+        for a, adv in enumerate(self.advertisers):
+            adv_id = adv["advertiser_id"]
+            lib = {kind: self._library[kind].setdefault(adv_id, []) for kind in LIBRARY_KINDS}
+            for n in range(spec.images_per_advertiser):
+                image_id = f"ad-site-i18n-sg/{next_id('image', 4)}"
+                item = {
+                    "image_id": image_id,
+                    "material_id": next_id("material", 5),
+                    "format": "jpeg" if n % 2 else "png",
+                    "image_url": f"https://example.com/img/{a}/{n}.jpg",
+                    "width": 720 + 360 * (n % 3),
+                    "height": 1280,
+                    "size": 50000 + _h(seed, image_id) % 400000,
+                    "signature": f"{_h(seed, image_id, 'sig'):032x}"[:32],
+                    "file_name": f"image_{a + 1}_{n + 1}.jpg",
+                    "is_carousel_usable": n % 2 == 0,
+                    "displayable": True,
+                    "create_time": _iso(moment(image_id, before_days=60)),
+                    "modify_time": _iso(moment(image_id + ":m")),
+                }
+                if _every(spec.fresh_asset_every, counters["image"]):
+                    del item["create_time"], item["modify_time"]
+                lib["image"].append(item)
+            for n in range(spec.videos_per_advertiser):
+                video_id = f"v10033g50000{next_id('video', 6)[-12:]}"
+                item = {
+                    "video_id": video_id,
+                    "material_id": next_id("material", 5),
+                    "video_cover_url": f"https://example.com/cover/{video_id}.jpg",
+                    "preview_url": f"https://example.com/preview/{video_id}.mp4",
+                    "preview_url_expire_time": _ts(range_start + timedelta(days=spec.days + 1)),
+                    "format": "mp4",
+                    "duration": round(5 + (_h(seed, video_id) % 5500) / 100, 2),
+                    "width": 720,
+                    "height": 1280,
+                    "bit_rate": 1000000 + _h(seed, video_id, "br") % 4000000,
+                    "size": 1000000 + _h(seed, video_id, "size") % 9000000,
+                    "signature": f"{_h(seed, video_id, 'sig'):032x}"[:32],
+                    "file_name": f"video_{a + 1}_{n + 1}.mp4",
+                    "allowed_placements": ["PLACEMENT_TIKTOK", "PLACEMENT_PANGLE"],
+                    "allow_download": n % 2 == 0,
+                    "displayable": True,
+                    "create_time": _iso(moment(video_id, before_days=60)),
+                    "modify_time": _iso(moment(video_id + ":m")),
+                }
+                if _every(spec.fresh_asset_every, counters["video"]):
+                    del item["create_time"], item["modify_time"]
+                lib["video"].append(item)
+            for n in range(spec.music_per_advertiser):
+                music_id = next_id("music", 7)
+                lib["music"].append(
+                    {
+                        "music_id": music_id,
+                        "material_id": next_id("material", 5),
+                        "sources": ["CUSTOM"],
+                        "author": f"Artist {n + 1}",
+                        "liked": n % 2 == 0,
+                        "cover_url": f"https://example.com/music/{music_id}.jpg",
+                        "url": f"https://example.com/music/{music_id}.mp3",
+                        "duration": float(30 + n * 15),
+                        "style": "POP",
+                        "signature": f"{_h(seed, music_id):032x}"[:32],
+                        "name": f"Track {a + 1}.{n + 1}",
+                        "file_name": f"track_{a + 1}_{n + 1}.mp3",
+                        "copyright": "ROYALTY_FREE",
+                        "create_time": _iso(moment(music_id, before_days=30)),
+                        "modify_time": _iso(moment(music_id + ":m")),
+                    }
+                )
+            for n in range(spec.portfolios_per_advertiser):
+                portfolio_id = next_id("portfolio", 8)
+                lib["portfolio"].append(
+                    {
+                        "creative_portfolio_id": portfolio_id,
+                        "creative_portfolio_type": ("CTA", "CARD", "GIFT_CODE")[n % 3],
+                        "creative_portfolio_preview_url": f"https://example.com/portfolio/{portfolio_id}",
+                    }
+                )
+            for n in range(spec.audiences_per_advertiser):
+                audience_id = next_id("audience", 9)[-10:]
+                created = moment(audience_id, before_days=90)
+                lib["audience"].append(
+                    {
+                        "audience_id": audience_id,
+                        "name": f"Audience {a + 1}.{n + 1}",
+                        "audience_type": (
+                            "Customer File Audience",
+                            "Engagement Audience",
+                            "Lookalike Audience",
+                        )[n % 3],
+                        "calculate_type": "MULTIPLE_TYPES",
+                        "cover_num": 1000 + _h(seed, audience_id) % 900000,
+                        "shared": False,
+                        "is_creator": True,
+                        "is_valid": True,
+                        "is_expiring": n % 4 == 3,
+                        "create_time": _ts(created),
+                        "expired_time": _ts(created + timedelta(days=365)),
+                    }
+                )
+            for n in range(spec.pixels_per_advertiser):
+                pixel_id = next_id("pixel", 2)
+                self._pixel_owner[pixel_id] = adv_id
+                lib["pixel"].append(
+                    {
+                        "pixel_id": pixel_id,
+                        "pixel_code": f"C{_h(seed, pixel_id):016X}"[:20],
+                        "pixel_name": f"Pixel {a + 1}.{n + 1}",
+                        "pixel_category": "ONLINE_STORE",
+                        "pixel_script": "<script>/* emulated */</script>",
+                        "pixel_setup_mode": "STANDARD",
+                        "partner_name": "",
+                        # Format not documented [?]; the entity style is the likeliest.
+                        "create_time": _ts(
+                            range_start - timedelta(days=20 + n, seconds=_h(seed, pixel_id) % 86400)
+                        ),
+                        "advanced_matching_fields": {"phone_number": False, "email": True},
+                        "enable_first_party_cookies": True,
+                        "events": [
+                            {
+                                "name": event.title().replace("_", " "),
+                                "event_type": event,
+                                "optimization_event": event,
+                                "event_id": f"{pixel_id}{k}",
+                                "event_code": event.title().replace("_", ""),
+                                "statistic_type": "EVERY_TIME",
+                                "currency_value": "",
+                                "deprecated": False,
+                                "rules": [],
+                            }
+                            for k, event in enumerate(PIXEL_EVENT_TYPES)
+                        ],
+                    }
+                )
+            for n in range(spec.spark_posts_per_advertiser):
+                item_id = next_id("spark", 1)
+                lib["spark"].append(
+                    {
+                        "item_info": {
+                            "item_id": item_id,
+                            "text": f"Post {a + 1}.{n + 1}",
+                            "status": "ITEM_STATUS_PUBLIC",
+                        },
+                        "video_info": {
+                            "video_id": f"v09044g40000{item_id[-12:]}",
+                            "duration": float(10 + n),
+                            "width": 1080,
+                            "height": 1920,
+                            "bit_rate": 2000000,
+                            "size": 3000000 + n,
+                            "poster_url": f"https://example.com/poster/{item_id}.jpg",
+                            "preview_url": f"https://example.com/spark/{item_id}.mp4",
+                            "signature": f"{_h(seed, item_id):032x}"[:32],
+                        },
+                        "user_info": {
+                            "identity_id": _make_id(8, seed, a + 1),
+                            "tiktok_name": f"creator{a + 1}",
+                            "profile_image": "https://example.com/u.png",
+                        },
+                        "auth_info": {
+                            "ad_auth_status": "AUTHORIZED",
+                            "auth_start_time": _ts(range_start - timedelta(days=10)),
+                            "auth_end_time": _ts(range_start + timedelta(days=365)),
+                            "invite_start_time": _ts(range_start - timedelta(days=11)),
+                        },
+                    }
+                )
+
+    def library(self, kind: str, advertiser_id: str) -> list[dict[str, Any]]:
+        """Copies of one advertiser's images, videos, music, portfolios, audiences, pixels or spark posts."""
+        if kind not in LIBRARY_KINDS:
+            raise ValueError(f"unknown library kind {kind!r}")
+        return [dict(item) for item in self._library[kind].get(str(advertiser_id), [])]
+
+    def pixel_owner(self, pixel_id: str) -> str | None:
+        return self._pixel_owner.get(str(pixel_id))
+
+    def pixel_event_stats(self, pixel_id: str, start: date, end: date) -> dict[str, Any]:
+        """What pixel/event/stats/ reports for one pixel over UTC days start..end (inclusive)."""
+        seed = self.spec.seed
+        statistics = []
+        for event in PIXEL_EVENT_TYPES:
+            totals = dict.fromkeys(("browser", "server", "attributed", "preview"), 0)
+            day = max(start, self.start_date)
+            while day <= min(end, self.end_date):
+                h = _h(seed, pixel_id, event, day)
+                browser, server = h % 500, (h >> 12) % 200
+                totals["browser"] += browser
+                totals["server"] += server
+                totals["attributed"] += (browser + server) * ((h >> 24) % 40) // 100
+                totals["preview"] += (h >> 32) % 3
+                day += timedelta(days=1)
+            statistics.append(
+                {
+                    "pixel_event_type": event,
+                    "attributed_count": totals["attributed"],
+                    "preview_count": totals["preview"],
+                    "total_count": totals["browser"] + totals["server"],
+                    "browser_event_total_count": totals["browser"],
+                    "server_event_total_count": totals["server"],
+                }
+            )
+        return {"pixel_id": str(pixel_id), "statistics": statistics}
 
     def _add(self, kind: str, entity: dict[str, Any], deleted: bool, disabled: bool, top_view: bool) -> None:
         getattr(self, f"{kind}s").append(entity)
