@@ -28,6 +28,9 @@ MAX_ATTRIBUTION_WINDOW_DAYS = 364
 DEFAULT_NUM_WORKERS = 6
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Keys configs of Airbyte's source-tiktok-marketing may carry that mean nothing here (its hidden thread
+# count and options of older versions): accepted and ignored, so those configs work unchanged.
+LEGACY_KEYS = frozenset({"concurrency_level", "report_granularity", "environment"})
 
 
 def _secret(title: str, description: str, order: int) -> Any:
@@ -156,7 +159,9 @@ Credentials = Annotated[OAuthCredentials | SandboxCredentials, Field(discriminat
 class TikTokAdsConfig(BaseModel):
     """TikTok Ads source spec."""
 
-    model_config = ConfigDict(title="TikTok Ads Source Spec", extra="ignore")
+    # Unknown keys are refused: a misspelt key (e.g. "attribution_windows") would otherwise be ignored
+    # without a word. Keys that Airbyte's source-tiktok-marketing writes are accepted (see below).
+    model_config = ConfigDict(title="TikTok Ads Source Spec", extra="forbid")
 
     credentials: Credentials = Field(
         title="Authentication Method",
@@ -237,6 +242,13 @@ class TikTokAdsConfig(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
+    def _drop_original_connector_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict) and LEGACY_KEYS & data.keys():
+            data = {key: value for key, value in data.items() if key not in LEGACY_KEYS}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
     def _infer_auth_type(cls, data: Any) -> Any:
         # Configs written by hand (or by old versions) may omit the discriminator.
         if isinstance(data, dict) and isinstance(data.get("credentials"), dict):
@@ -312,7 +324,10 @@ def parse_config(raw: Any) -> TikTokAdsConfig:
         problems = []
         for issue in error.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in issue["loc"] if not _is_union_tag(part))
-            problems.append(f"'{location or 'config'}': {issue['msg']}")
+            text = issue["msg"]
+            if issue["type"] == "extra_forbidden":
+                text = "unknown key; remove it or correct its spelling"
+            problems.append(f"'{location or 'config'}': {text}")
         raise config_error("Invalid configuration. " + "; ".join(problems) + ".") from None
 
 

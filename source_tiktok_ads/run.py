@@ -3,8 +3,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
-from airbyte_cdk.models import ConnectorSpecification
+from airbyte_cdk.models import ConnectorSpecification, FailureType
 from airbyte_cdk.sources.utils.schema_helpers import split_config
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .config import parse_config
 from .source import SourceTiktokAds
@@ -20,6 +21,8 @@ class TikTokAdsEntrypoint(AirbyteEntrypoint):
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
+        if not isinstance(config, Mapping):
+            parse_config(config)  # raises the config error for a non-object config
         connector_config, _ = split_config(config)
         parse_config(dict(connector_config))
 
@@ -28,6 +31,15 @@ def run() -> None:
     # airbyte_cdk.entrypoint.launch, with our entrypoint class (launch has no parameter for it).
     entrypoint = TikTokAdsEntrypoint(SourceTiktokAds())
     parsed_args = entrypoint.parse_args(sys.argv[1:])
-    with PRINT_BUFFER:
-        for message in entrypoint.run(parsed_args):
-            print(f"{message}\n", end="")
+    try:
+        with PRINT_BUFFER:
+            for message in entrypoint.run(parsed_args):
+                print(f"{message}\n", end="")
+    except AirbyteTracedException as error:
+        if error.failure_type != FailureType.config_error:
+            raise
+        # A config problem is the user's to fix: the message says how, a stack trace would only bury it.
+        trace = error.as_sanitized_airbyte_message()
+        trace.trace.error.stack_trace = None
+        print(f"{AirbyteEntrypoint.airbyte_message_to_string(trace)}\n", end="", flush=True)
+        sys.exit(1)

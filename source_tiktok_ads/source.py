@@ -17,6 +17,7 @@ from .api.auth import AccessTokenAuthenticator
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
+from .inputs import ProtocolInputs
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.stream import ReportStream, report_streams
@@ -32,7 +33,7 @@ from .streams.spark_ads import spark_ads_streams
 CHECK_MAX_RETRIES = 2
 
 
-class SourceTiktokAds(AbstractSource):
+class SourceTiktokAds(ProtocolInputs, AbstractSource):
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl=DOCUMENTATION_URL,
