@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from airbyte_cdk.models import AirbyteConnectionStatus, ConnectorSpecification, Status
+from airbyte_cdk.models import (
+    AirbyteConnectionStatus,
+    AirbyteMessage,
+    AirbyteStateMessage,
+    ConfiguredAirbyteCatalog,
+    ConnectorSpecification,
+    Status,
+)
 from airbyte_cdk.sources import AbstractSource
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
@@ -14,16 +21,19 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
+from .api.budget import AdaptiveBudget
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
+from .planning import plan_read
+from .prefetch import Prefetcher
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
-from .streams.base import SyncContext
+from .streams.base import SyncContext, TikTokStream
 from .streams.creatives import creative_streams
 from .streams.entities import entity_streams
 from .streams.pixels import pixel_streams
@@ -65,14 +75,41 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             return False, str(failure)
         return True, None
 
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
+        streams = self.streams(config)
+        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
+        prefetcher = Prefetcher(context.config.num_workers)
+        context.prefetcher = prefetcher
+        prefetcher.plan(plan_read(streams, catalog, state, logger))
+        # The CDK asks for the streams again: it must read these instances, whose slices are planned.
+        self._streams_of_this_read = streams
+        try:
+            yield from super().read(logger, config, catalog, state)
+        finally:
+            self._streams_of_this_read = None
+            context.prefetcher = None
+            prefetcher.close()
+
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
+        if getattr(self, "_streams_of_this_read", None) is not None:
+            return self._streams_of_this_read
         parsed = self._parse(config)
         logger = logging.getLogger("airbyte")
-        api = self._api(parsed, logger)
+        # One budget for every request of the run, streams and advertiser lookups alike.
+        budget = AdaptiveBudget(parsed.requests_per_second, parsed.requests_per_minute)
+        api = TikTokApi(parsed.api_base_url, parsed.credentials.access_token, logger, api_budget=budget)
         context = SyncContext(
             config=parsed,
             directory=AdvertiserDirectory(parsed, api, logger),
             authenticator=AccessTokenAuthenticator(parsed.credentials.access_token),
+            api_budget=budget,
         )
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in

@@ -8,7 +8,7 @@ updating conversions after the day they are attributed to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..api.errors import QueryTooLarge
+from ..prefetch import Page
 from ..state import AdvertiserCursors
 from ..streams.base import SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
@@ -93,7 +94,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
 
     # --- slices -------------------------------------------------------------------------------------
 
-    def stream_slices(
+    def plan_slices(
         self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
     ) -> Iterable[Mapping[str, Any] | None]:
         for advertiser in self.context.directory.details().values():
@@ -141,7 +142,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def read_slice(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
-        yield from self._read_window(sync_mode, stream_slice, stream_state)
+        yield from super().read_slice(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
             self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))
 
@@ -149,35 +150,26 @@ class ReportStream(TikTokStream, CheckpointMixin):
         # Same format as the field: a day for daily reports, the day's last hour for hourly ones.
         return last_day if self.definition.time_dimension == "stat_time_day" else f"{last_day} 23:00:00"
 
-    def _read_window(
-        self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
-        emitted = 0
+    def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
+        fetched_a_page = False
         try:
-            for record in super().read_slice(sync_mode, stream_slice, stream_state):
-                emitted += 1
-                yield record
+            for page in super().fetch_listing(request_slice):
+                fetched_a_page = True
+                yield page
         except QueryTooLarge:
-            # TikTok decides "too large" before paging, so nothing of this window was emitted yet; if
-            # it ever came later, re-reading would duplicate rows, so fail instead of guessing.
-            if (
-                emitted
-                or "start_date" not in stream_slice
-                or stream_slice["start_date"] == stream_slice["end_date"]
-            ):
+            # TikTok decides "too large" before paging; if it ever came after a page was handed over,
+            # re-reading halves would duplicate rows, so fail instead of guessing.
+            start, end = request_slice.get("start_date"), request_slice.get("end_date")
+            if fetched_a_page or start is None or start == end:
                 raise
-            start, end = (
-                date.fromisoformat(stream_slice["start_date"]),
-                date.fromisoformat(stream_slice["end_date"]),
-            )
             self.logger.info(f"{self.name}: window {start}..{end} too large for TikTok; splitting it in two.")
-            for part_start, part_end in halves(start, end):
+            for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
                 part = {
-                    **stream_slice,
+                    **request_slice,
                     "start_date": part_start.isoformat(),
                     "end_date": part_end.isoformat(),
                 }
-                yield from self._read_window(sync_mode, part, stream_state)
+                yield from self.fetch_listing(part)
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:

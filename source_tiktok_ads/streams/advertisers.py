@@ -27,7 +27,7 @@ class Advertisers(FullRefreshTikTokStream):
     def path(self, **kwargs: Any) -> str:
         return ADVERTISER_INFO_PATH
 
-    def stream_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
+    def plan_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
         ids = self.context.directory.selected_ids()
         return [{"advertiser_ids": batch} for batch in chunks(ids, ADVERTISER_INFO_BATCH)]
 
@@ -47,6 +47,9 @@ class AdvertiserIds(FullRefreshTikTokStream):
 
     def path(self, **kwargs: Any) -> str:
         return ADVERTISER_LIST_PATH
+
+    def plan_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
+        return [{}]  # one listing for the whole token
 
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         credentials = self.config.credentials

@@ -4,7 +4,7 @@ envelope, `page_info` pagination, the error policy, and per-advertiser failure i
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,11 +25,12 @@ from ..api.errors import (
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
 from ..config import TikTokAdsConfig
+from ..prefetch import Page, Prefetcher, slice_key
 
 MAX_PAGE_SIZE = 1000
 
 
-@dataclass(frozen=True)
+@dataclass
 class SyncContext:
     """What one run shares between its streams."""
 
@@ -37,6 +38,12 @@ class SyncContext:
     directory: AdvertiserDirectory
     authenticator: AccessTokenAuthenticator
     api_budget: APIBudget | None = None
+    # Set while a read runs: fetches planned slices ahead on worker threads.
+    prefetcher: Prefetcher | None = None
+
+
+# A page of raw API items, with the request slice it answers (records may need its values).
+SlicePage = tuple[Mapping[str, Any], Page]
 
 
 def next_page_from_page_info(
@@ -85,6 +92,7 @@ class TikTokStream(HttpStream, ABC):
     def __init__(self, context: SyncContext) -> None:
         self.context = context
         self._denied: list[AccessDenied] = []
+        self._planned_slices: list[Mapping[str, Any] | None] | None = None
         super().__init__(authenticator=context.authenticator, api_budget=context.api_budget)
 
     @property
@@ -127,6 +135,56 @@ class TikTokStream(HttpStream, ABC):
             return None
         return next_page_from_page_info(raise_for_stream_handled_code(response).data, self.records_field)
 
+    # --- slices ---------------------------------------------------------------------------------
+
+    def plan_slices(
+        self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
+    ) -> Iterable[Mapping[str, Any] | None]:
+        """The CDK slices of this stream for the current state (one advertiser, or advertiser x window)."""
+        return self.advertiser_slices()
+
+    def use_planned_slices(self, slices: list[Mapping[str, Any] | None]) -> None:
+        """The source planned this run's slices (and is fetching them ahead): hand the same ones to the CDK."""
+        self._planned_slices = slices
+
+    def stream_slices(
+        self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
+    ) -> Iterable[Mapping[str, Any] | None]:
+        if self._planned_slices is not None:
+            planned, self._planned_slices = self._planned_slices, None
+            return planned
+        return self.plan_slices(sync_mode=sync_mode, cursor_field=cursor_field, stream_state=stream_state)
+
+    # --- fetching: I/O only, safe on worker threads ---------------------------------------------------
+
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
+        """The listings that together make up one CDK slice (e.g. one per buying-type group)."""
+        return [stream_slice]
+
+    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[SlicePage]:
+        for request_slice in self.request_slices(stream_slice):
+            for items in self.fetch_listing(request_slice):
+                yield request_slice, items
+
+    def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
+        """Every page of one listing, following `page_info`."""
+        next_page_token: Mapping[str, Any] | None = None
+        while True:
+            _, response = self._fetch_next_page(request_slice, {}, next_page_token)
+            data = raise_for_stream_handled_code(response).data
+            yield data.get(self.records_field) or []
+            next_page_token = next_page_from_page_info(data, self.records_field) if self.page_size else None
+            if not next_page_token:
+                return
+
+    def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[SlicePage]:
+        """Prefetched pages of a planned slice, or fetched here and now."""
+        prefetcher = self.context.prefetcher
+        feed = prefetcher.take(slice_key(self.name, stream_slice)) if prefetcher else None
+        return feed if feed is not None else self.fetch_pages(stream_slice)
+
+    # --- emitting: main thread, in slice order ------------------------------------------------------
+
     def parse_response(
         self,
         response: requests.Response,
@@ -164,7 +222,12 @@ class TikTokStream(HttpStream, ABC):
     def read_slice(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
-        yield from super().read_records(sync_mode, stream_slice=stream_slice, stream_state=stream_state)
+        transform = self.transform
+        for request_slice, items in self.pages(stream_slice):
+            for item in items:
+                record = transform(item, request_slice)
+                if record is not None:
+                    yield record
 
     def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
         self._denied = []

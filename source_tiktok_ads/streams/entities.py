@@ -80,9 +80,6 @@ class AdvertiserObjectStream(TikTokStream):
     def path(self, **kwargs: Any) -> str:
         return self.kind.path
 
-    def stream_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
-        return self.advertiser_slices()
-
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"advertiser_id": stream_slice["advertiser_id"]}
         if self.kind.ads_filtering:
@@ -99,17 +96,11 @@ class AdvertiserObjectStream(TikTokStream):
         item.setdefault("advertiser_id", stream_slice.get("advertiser_id"))
         return item
 
-    def query_variants(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """The listings that together return every object of one advertiser."""
         if self.kind.ads_filtering:
             return [{**stream_slice, "buying_types": group} for group in BUYING_TYPE_GROUPS]
         return [stream_slice]
-
-    def read_slice(
-        self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
-        for variant in self.query_variants(stream_slice):
-            yield from super().read_slice(sync_mode, variant, stream_state)
 
 
 class EntityStream(AdvertiserObjectStream, CheckpointMixin):

@@ -9,18 +9,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import requests
-from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorResolution, ResponseAction
 
 from ..api.envelope import envelope_of
-from ..api.errors import PARAMETER_CODE, TikTokErrorHandler
+from ..api.errors import PARAMETER_CODE, TikTokErrorHandler, raise_for_stream_handled_code
 from ..reports.windows import windows
-from .base import SyncContext, TikTokStream
+from .base import SlicePage, SyncContext, TikTokStream
 from .entities import AdvertiserObjectStream, EntityKind
 
 PIXELS = EntityKind(
@@ -104,9 +103,6 @@ class PixelEventsStatistics(TikTokStream):
     def path(self, **kwargs: Any) -> str:
         return PIXEL_STATS_PATH
 
-    def stream_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
-        return self.advertiser_slices()
-
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "advertiser_id": stream_slice["advertiser_id"],
@@ -125,13 +121,16 @@ class PixelEventsStatistics(TikTokStream):
         end = min(self.config.end_date or today_utc, today_utc)
         return self.config.start_date, end
 
-    def read_slice(
-        self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         advertiser_id = stream_slice["advertiser_id"]
-        # Read without the pixels stream's own isolation: a denied pixel list fails this stream for
-        # this advertiser, with the scope it needs.
-        pixels = list(self._pixels.read_slice(SyncMode.full_refresh, {"advertiser_id": advertiser_id}, {}))
+        # The pixel list is read here, not through the pixels stream's own slices: a denied pixel list
+        # fails this stream for this advertiser, with the scope it needs.
+        listing = {"advertiser_id": advertiser_id}
+        pixels = [
+            self._pixels.transform(item, listing) or item
+            for _, items in self._pixels.fetch_pages(listing)
+            for item in items
+        ]
         start, end = self.date_range(datetime.now(UTC).date())
         ids = [str(pixel["pixel_id"]) for pixel in pixels if pixel.get("pixel_id") is not None]
         created = {str(pixel.get("pixel_id")): _creation_day(pixel.get("create_time")) for pixel in pixels}
@@ -141,13 +140,12 @@ class PixelEventsStatistics(TikTokStream):
             days = [created[pixel_id] for pixel_id in batch]
             first = max(start, min(days)) if all(days) else start  # type: ignore[type-var]
             for window_start, window_end in windows(first, end, PIXEL_STATS_WINDOW_DAYS):
-                window_slice = {
+                yield {
                     "advertiser_id": advertiser_id,
                     "pixel_ids": batch,
                     "start_date": window_start.isoformat(),
                     "end_date": window_end.isoformat(),
                 }
-                yield from super().read_slice(sync_mode, window_slice, stream_state)
 
 
 class UnsupportedCombinationTolerant(TikTokErrorHandler):
@@ -170,10 +168,6 @@ class PixelInstantPageEvents(TikTokStream):
     primary_key = ["advertiser_id", "objective_type", "optimization_goal", "business_type"]
     page_size = 0
 
-    def __init__(self, context: SyncContext) -> None:
-        self._skipped = 0
-        super().__init__(context)
-
     @property
     def name(self) -> str:
         return "pixel_instant_page_events"
@@ -188,9 +182,6 @@ class PixelInstantPageEvents(TikTokStream):
     def get_error_handler(self) -> ErrorHandler | None:
         return UnsupportedCombinationTolerant(self.logger)
 
-    def stream_slices(self, **kwargs: Any) -> Iterable[Mapping[str, Any] | None]:
-        return self.advertiser_slices()
-
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "advertiser_id": stream_slice["advertiser_id"],
@@ -198,44 +189,36 @@ class PixelInstantPageEvents(TikTokStream):
             "optimization_goal": stream_slice["optimization_goal"],
         }
 
-    def parse_response(
-        self,
-        response: requests.Response,
-        *,
-        stream_state: Mapping[str, Any],
-        stream_slice: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> Iterable[Mapping[str, Any]]:
-        if envelope_of(response).code == PARAMETER_CODE:
-            self._skipped += 1
-            return
-        yield from super().parse_response(
-            response, stream_state=stream_state, stream_slice=stream_slice, next_page_token=next_page_token
-        )
-
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         item.setdefault("advertiser_id", stream_slice.get("advertiser_id"))
         item["objective_type"] = stream_slice["objective_type"]
         item["optimization_goal"] = stream_slice["optimization_goal"]
         return item
 
-    def read_slice(
-        self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
-        self._skipped = 0
-        for objective in INSTANT_PAGE_OBJECTIVES:
-            for goal in INSTANT_PAGE_GOALS:
-                combination = {**stream_slice, "objective_type": objective, "optimization_goal": goal}
-                yield from super().read_slice(sync_mode, combination, stream_state)
-        asked = len(INSTANT_PAGE_OBJECTIVES) * len(INSTANT_PAGE_GOALS)
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+        return [
+            {**stream_slice, "objective_type": objective, "optimization_goal": goal}
+            for objective in INSTANT_PAGE_OBJECTIVES
+            for goal in INSTANT_PAGE_GOALS
+        ]
+
+    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[SlicePage]:
+        combinations = self.request_slices(stream_slice)
+        skipped = 0
+        for combination in combinations:
+            _, response = self._fetch_next_page(combination, {}, None)
+            if envelope_of(response).code == PARAMETER_CODE:
+                skipped += 1
+                continue
+            yield combination, raise_for_stream_handled_code(response).data.get(self.records_field) or []
         message = (
-            f"{self.name}: TikTok refused {self._skipped} of {asked} objective/goal combinations of advertiser "
-            f"{stream_slice['advertiser_id']} as not offered; they were skipped."
+            f"{self.name}: TikTok refused {skipped} of {len(combinations)} objective/goal combinations of "
+            f"advertiser {stream_slice['advertiser_id']} as not offered; they were skipped."
         )
         # Every combination refused looks more like a broken request than like a quiet account.
-        if self._skipped == asked:
+        if skipped == len(combinations):
             self.logger.warning(message)
-        elif self._skipped:
+        elif skipped:
             self.logger.info(message)
 
 
