@@ -7,10 +7,11 @@ per-advertiser state. Instead, the source plans every (stream, slice) of the run
 executor fetches the pages of the next slices while the CDK is still emitting earlier ones:
 - records are still emitted in plan order on the main thread, so state only ever covers slices
   whose records were all emitted;
-- each slice buffers at most PAGES_PER_FEED pages, and at most `lookahead` slices are open, so
-  memory is bounded by pages in flight, not by the size of the sync;
-- the worker pool is FIFO in plan order, so the slice the main thread waits for is always running
-  or next to run: a full buffer ahead can never starve it.
+- a worker takes a page permit before each request for a slice ahead of the one being read, and
+  the permit comes back once the main thread is done with that page: memory is bounded by the
+  permits (plus PAGES_PER_FEED pages of the slice being read), not by the size of the sync;
+- the slice being read never waits for a permit, and the worker pool is FIFO in plan order, so the
+  slice the main thread waits for is always running or next to run: work ahead can never starve it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,38 @@ def slice_key(stream_name: str, stream_slice: Mapping[str, Any] | None) -> Slice
     return stream_name, json.dumps(stream_slice or {}, sort_keys=True, default=str)
 
 
+class PageBudget:
+    """Page permits shared by the workers; the slice being read is exempt."""
+
+    def __init__(self, permits: int) -> None:
+        self._condition = threading.Condition()
+        self._free = permits
+        self._current: Feed | None = None
+
+    def reserve(self, feed: Feed) -> bool | None:
+        """True: a permit was taken. False: none needed (the slice is being read). None: cancelled."""
+        with self._condition:
+            while True:
+                if feed.cancelled:
+                    return None
+                if feed is self._current:
+                    return False
+                if self._free > 0:
+                    self._free -= 1
+                    return True
+                self._condition.wait(_POLL_SECONDS)
+
+    def release(self) -> None:
+        with self._condition:
+            self._free += 1
+            self._condition.notify_all()
+
+    def set_current(self, feed: Feed | None) -> None:
+        with self._condition:
+            self._current = feed
+            self._condition.notify_all()
+
+
 class _Error:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -42,9 +75,10 @@ class _Error:
 class Feed:
     """The pages of one slice, handed from one worker to the main thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, budget: PageBudget) -> None:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=PAGES_PER_FEED)
         self._cancelled = threading.Event()
+        self.budget = budget
 
     def put(self, item: Any) -> bool:
         """Block until the consumer has room; False once the consumer gave up on this slice."""
@@ -58,42 +92,72 @@ class Feed:
 
     def cancel(self) -> None:
         self._cancelled.set()
+        # Pages nobody will read give their permits back.
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(item, tuple) and item[1]:
+                self.budget.release()
 
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
-    def __iter__(self) -> Iterator[Page]:
+    def __iter__(self) -> Iterator[Any]:
         while True:
             item = self._queue.get()
             if item is _END:
                 return
             if isinstance(item, _Error):
                 raise item.error
-            yield item
+            page, held = item
+            yield page
+            if held:  # the reader is done with this page
+                self.budget.release()
 
 
-def _produce(pages: Callable[[], Iterable[Page]], feed: Feed) -> None:
+def _produce(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
     if feed.cancelled:  # skipped before a worker got to it: make no request
         return
+    iterator = iter(())
     try:
         iterator = iter(pages())
-        for page in iterator:
-            if not feed.put(page):
-                close = getattr(iterator, "close", None)
-                if close:
-                    close()
+        while True:
+            held = feed.budget.reserve(feed)
+            if held is None:
+                break
+            try:
+                page = next(iterator)
+            except StopIteration:
+                if held:
+                    feed.budget.release()
+                feed.put(_END)
                 return
+            except BaseException:
+                if held:
+                    feed.budget.release()
+                raise
+            if not feed.put((page, held)):
+                if held:
+                    feed.budget.release()
+                break
     except BaseException as error:  # handed to the main thread, which raises it in the stream
         feed.put(_Error(error))
         return
-    feed.put(_END)
+    close = getattr(iterator, "close", None)
+    if close:
+        close()
 
 
 class Prefetcher:
-    def __init__(self, num_workers: int, lookahead: int | None = None) -> None:
+    def __init__(
+        self, num_workers: int, lookahead: int | None = None, page_permits: int | None = None
+    ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
         self._lookahead = lookahead or num_workers * 2
+        self._budget = PageBudget(page_permits or num_workers)
         self._lock = threading.Lock()
         self._plan: list[tuple[SliceKey, Callable[[], Iterable[Page]]]] = []
         self._feeds: dict[SliceKey, Feed] = {}
@@ -132,6 +196,7 @@ class Prefetcher:
                 feed = self._start(position)
                 self._next_to_submit = max(self._next_to_submit, position + 1)
             self._current = feed
+            self._budget.set_current(feed)
             self._fill()
             return feed
 
@@ -153,6 +218,6 @@ class Prefetcher:
             self._next_to_submit += 1
 
     def _start(self, position: int) -> Feed:
-        feed = Feed()
+        feed = Feed(self._budget)
         self._executor.submit(_produce, self._plan[position][1], feed)
         return feed

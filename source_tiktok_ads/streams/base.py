@@ -42,10 +42,6 @@ class SyncContext:
     prefetcher: Prefetcher | None = None
 
 
-# A page of raw API items, with the request slice it answers (records may need its values).
-SlicePage = tuple[Mapping[str, Any], Page]
-
-
 def next_page_from_page_info(
     data: Mapping[str, Any], records_field: str = "list"
 ) -> Mapping[str, Any] | None:
@@ -161,10 +157,22 @@ class TikTokStream(HttpStream, ABC):
         """The listings that together make up one CDK slice (e.g. one per buying-type group)."""
         return [stream_slice]
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[SlicePage]:
+    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
+        """Pages of records for one CDK slice. Items become records here, on the worker: a page of
+        records takes far less memory than the parsed page it came from, and it is what waits."""
+        transform = self.transform
         for request_slice in self.request_slices(stream_slice):
             for items in self.fetch_listing(request_slice):
-                yield request_slice, items
+                yield self.records_of(items, request_slice, transform)
+
+    @staticmethod
+    def records_of(items: list[dict[str, Any]], request_slice: Mapping[str, Any], transform: Any) -> Page:
+        records = []
+        for item in items:
+            record = transform(item, request_slice)
+            if record is not None:
+                records.append(record)
+        return records
 
     def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
         """Every page of one listing, following `page_info`."""
@@ -177,7 +185,7 @@ class TikTokStream(HttpStream, ABC):
             if not next_page_token:
                 return
 
-    def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[SlicePage]:
+    def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[Page]:
         """Prefetched pages of a planned slice, or fetched here and now."""
         prefetcher = self.context.prefetcher
         feed = prefetcher.take(slice_key(self.name, stream_slice)) if prefetcher else None
@@ -222,12 +230,8 @@ class TikTokStream(HttpStream, ABC):
     def read_slice(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
     ) -> Iterable[Mapping[str, Any]]:
-        transform = self.transform
-        for request_slice, items in self.pages(stream_slice):
-            for item in items:
-                record = transform(item, request_slice)
-                if record is not None:
-                    yield record
+        for records in self.pages(stream_slice):
+            yield from records
 
     def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
         self._denied = []

@@ -18,8 +18,9 @@ from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorR
 
 from ..api.envelope import envelope_of
 from ..api.errors import PARAMETER_CODE, TikTokErrorHandler, raise_for_stream_handled_code
+from ..prefetch import Page
 from ..reports.windows import windows
-from .base import SlicePage, SyncContext, TikTokStream
+from .base import SyncContext, TikTokStream
 from .entities import AdvertiserObjectStream, EntityKind
 
 PIXELS = EntityKind(
@@ -126,11 +127,7 @@ class PixelEventsStatistics(TikTokStream):
         # The pixel list is read here, not through the pixels stream's own slices: a denied pixel list
         # fails this stream for this advertiser, with the scope it needs.
         listing = {"advertiser_id": advertiser_id}
-        pixels = [
-            self._pixels.transform(item, listing) or item
-            for _, items in self._pixels.fetch_pages(listing)
-            for item in items
-        ]
+        pixels = [pixel for records in self._pixels.fetch_pages(listing) for pixel in records]
         start, end = self.date_range(datetime.now(UTC).date())
         ids = [str(pixel["pixel_id"]) for pixel in pixels if pixel.get("pixel_id") is not None]
         created = {str(pixel.get("pixel_id")): _creation_day(pixel.get("create_time")) for pixel in pixels}
@@ -202,7 +199,7 @@ class PixelInstantPageEvents(TikTokStream):
             for goal in INSTANT_PAGE_GOALS
         ]
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[SlicePage]:
+    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
         combinations = self.request_slices(stream_slice)
         skipped = 0
         for combination in combinations:
@@ -210,7 +207,8 @@ class PixelInstantPageEvents(TikTokStream):
             if envelope_of(response).code == PARAMETER_CODE:
                 skipped += 1
                 continue
-            yield combination, raise_for_stream_handled_code(response).data.get(self.records_field) or []
+            items = raise_for_stream_handled_code(response).data.get(self.records_field) or []
+            yield self.records_of(items, combination, self.transform)
         message = (
             f"{self.name}: TikTok refused {skipped} of {len(combinations)} objective/goal combinations of "
             f"advertiser {stream_slice['advertiser_id']} as not offered; they were skipped."
