@@ -16,6 +16,7 @@ from .config import OAuthCredentials, TikTokAdsConfig
 
 ADVERTISER_LIST_PATH = "oauth2/advertiser/get/"
 ADVERTISER_INFO_PATH = "advertiser/info/"
+CAMPAIGN_LIST_PATH = "campaign/get/"
 ADVERTISER_INFO_BATCH = 100  # the id limit connectors rely on; TikTok's documented maximum is not known
 
 
@@ -39,6 +40,7 @@ class AdvertiserDirectory:
         self._lock = threading.Lock()
         self._accessible: list[dict[str, Any]] | None = None
         self._details: dict[str, Advertiser] | None = None
+        self._has_topview: dict[str, bool] = {}
 
     def accessible(self) -> list[dict[str, Any]]:
         """`[{advertiser_id, advertiser_name}]` the token may read (production apps only)."""
@@ -98,4 +100,26 @@ class AdvertiserDirectory:
                 )
         with self._lock:
             self._details = known
+        return known
+
+    def has_topview(self, advertiser_id: str) -> bool:
+        """Whether the advertiser has TopView campaigns (deleted ones included): their report rows only
+        come back when asked for separately, so the question is worth one small request."""
+        with self._lock:
+            known = self._has_topview.get(advertiser_id)
+        if known is None:
+            filtering = {"buying_types": ["RESERVATION_TOP_VIEW"], "primary_status": "STATUS_ALL"}
+            envelope = self._api.get(
+                CAMPAIGN_LIST_PATH,
+                {
+                    "advertiser_id": advertiser_id,
+                    "filtering": filtering,
+                    "page_size": 1,
+                    "fields": ["campaign_id"],
+                },
+            )
+            page_info = envelope.data.get("page_info") or {}
+            known = bool(envelope.data.get("list")) or bool(page_info.get("total_number"))
+            with self._lock:
+                self._has_topview[advertiser_id] = known
         return known

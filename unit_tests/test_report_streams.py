@@ -79,6 +79,7 @@ def read_report(
     fake: FakeReports,
     sync_mode: SyncMode = SyncMode.full_refresh,
     state: list | None = None,
+    topview_campaigns: int = 0,
     **config: Any,
 ):
     catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
@@ -90,6 +91,14 @@ def read_report(
             ),
         )
         mock.get(BASE_URL + "report/integrated/get/", json=fake)
+        page_info = {
+            "page": 1,
+            "page_size": 1,
+            "total_number": topview_campaigns,
+            "total_page": topview_campaigns,
+        }
+        topview = [{"campaign_id": "1"}] if topview_campaigns else []
+        mock.get(BASE_URL + "campaign/get/", json=envelope({"list": topview, "page_info": page_info}))
         return read(SourceTiktokAds(), raw_config(advertiser_ids=["111"], **config), catalog, state)
 
 
@@ -249,3 +258,81 @@ def test_future_cursor_reads_nothing() -> None:
     )
     output = read_report("ads_reports_daily", fake, SyncMode.incremental, state)
     assert output.records == [] and fake.queries == []
+
+
+def test_topview_rows_are_asked_for_separately_below_advertiser_level() -> None:
+    fake = FakeReports()
+    read_report("ads_reports_daily", fake, start_date=TODAY.isoformat(), topview_campaigns=1)
+    filters = sorted(query.get("filtering", "") for query in fake.queries)
+    assert filters == [
+        "",
+        '[{"field_name":"buying_type","filter_type":"IN","filter_value":"[\\"RESERVATION_TOP_VIEW\\"]"}]',
+    ]
+    fake = FakeReports()
+    read_report("advertisers_reports_daily", fake, start_date=TODAY.isoformat(), topview_campaigns=1)
+    assert len(fake.queries) == 1  # the advertiser level already includes TopView delivery
+
+
+class ShiftingPages:
+    """Two pages whose total grows between them, as when rows appear during a read."""
+
+    def __init__(self, settle_after: int) -> None:
+        self.calls = 0
+        self.settle_after = settle_after
+
+    def row(self, ad: int) -> dict[str, Any]:
+        return {
+            "dimensions": {"ad_id": str(ad), "stat_time_day": f"{TODAY} 00:00:00"},
+            "metrics": {"spend": "1"},
+        }
+
+    def __call__(self, request: Any, context: Any) -> dict[str, Any]:
+        self.calls += 1
+        page = int(query_of(request)["page"])
+        attempt = (self.calls + 1) // 2
+        if attempt <= self.settle_after:
+            # Page 1 says 2 rows; by page 2 a third row exists and pushed a row onto page 2.
+            rows = [self.row(1)] if page == 1 else [self.row(2)]
+            total = 2 if page == 1 else 3
+        else:
+            rows = [self.row(1), self.row(2)] if page == 1 else [self.row(3)]
+            total = 3
+        return envelope(
+            {
+                "list": rows,
+                "page_info": {"page": page, "page_size": 2, "total_number": total, "total_page": 2},
+            }
+        )
+
+
+def test_a_window_whose_rows_do_not_add_up_is_read_again_without_duplicates() -> None:
+    fake = ShiftingPages(settle_after=1)
+    output = read_report("ads_reports_daily", fake, start_date=TODAY.isoformat())  # type: ignore[arg-type]
+    assert sorted(record.record.data["ad_id"] for record in output.records) == ["1", "2", "3"]
+    assert fake.calls == 4
+    assert not output.errors
+
+
+def test_a_window_that_never_adds_up_fails_instead_of_passing_short() -> None:
+    fake = ShiftingPages(settle_after=99)
+    output = read_report("ads_reports_daily", fake, start_date=TODAY.isoformat())  # type: ignore[arg-type]
+    assert any("kept changing" in error.trace.error.message for error in output.errors)
+    # The cursor did not move past the window.
+    assert output.most_recent_state is None or output.most_recent_state.stream_state.__dict__.get(
+        "states"
+    ) in ([], None)
+
+
+def test_a_row_without_its_key_fails_the_stream() -> None:
+    def broken(request: Any, context: Any) -> dict[str, Any]:
+        row = {"dimensions": {"ad_id": None, "stat_time_day": f"{TODAY} 00:00:00"}, "metrics": {"spend": "1"}}
+        return envelope(
+            {"list": [row], "page_info": {"page": 1, "page_size": 1000, "total_number": 1, "total_page": 1}}
+        )
+
+    output = read_report("ads_reports_daily", broken, start_date=TODAY.isoformat())  # type: ignore[arg-type]
+    assert output.records == []
+    assert any(
+        "without" in error.trace.error.message and "primary key" in error.trace.error.message
+        for error in output.errors
+    )

@@ -23,6 +23,8 @@ from airbyte_cdk.sources.streams.http.error_handlers import (
     ResponseAction,
 )
 from airbyte_cdk.sources.streams.http.error_handlers.default_error_mapping import DEFAULT_ERROR_MAPPING
+from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .envelope import Envelope, envelope_of
@@ -101,6 +103,32 @@ class QueryTooLarge(TikTokApiError):
             internal_message=describe(envelope),
             failure_type=FailureType.system_error,
         )
+
+
+def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -> AirbyteTracedException:
+    """Say how many attempts were made, over how long, and for which request, when retries run out.
+
+    The CDK's own message ("Exhausted available request attempts. Please see logs for more details.")
+    says none of that, and the logs it points to are not where a user looks first. Any other error is
+    returned as it is.
+    """
+    last = error._exception
+    if not isinstance(last, BaseBackoffException) or last.request is None:
+        return error
+    # The CDK counts attempts per prepared request; a private attribute of the pinned CDK version,
+    # read defensively so a CDK change only loses the number, never the error.
+    attempts = getattr(client, "_request_attempt_count", {}).get(last.request)
+    path, advertiser_id = request_context(last.request)
+    about = f"{path} for advertiser {advertiser_id}" if advertiser_id else path
+    tried = f"{attempts} attempts" if attempts else "the last attempt"
+    message = f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}"
+    return TikTokApiError(
+        message=message,
+        internal_message=message,
+        failure_type=error.failure_type or FailureType.transient_error,
+        exception=last,
+        stream_descriptor=error._stream_descriptor,
+    )
 
 
 def raise_for_stream_handled_code(response: requests.Response) -> Envelope:

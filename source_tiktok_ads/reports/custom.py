@@ -114,7 +114,9 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
 
     time_dimensions = [name for name in dimensions if name in ("stat_time_day", "stat_time_hour")]
     if len(time_dimensions) > 1:
-        problems.append(f"{where}: stat_time_day and stat_time_hour cannot be combined; keep one.")
+        problems.append(
+            f"{where}: dimensions 'stat_time_day' and 'stat_time_hour' cannot be combined; keep one."
+        )
     expected_time = TIME_DIMENSION.get(granularity)
     for name in time_dimensions:
         if name != expected_time:
@@ -129,7 +131,8 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
             )
     if report_type == ReportType.AUDIENCE and granularity == TimeGranularity.HOUR:
         problems.append(
-            f"{where}: TikTok has no hourly AUDIENCE reports; use time_granularity DAY, or a BASIC report for hours."
+            f"{where}: time_granularity HOUR: TikTok has no hourly AUDIENCE reports; use time_granularity DAY, "
+            "or a BASIC report for hours."
         )
 
     breakdowns = [name for name in dimensions if name != id_dimension and name not in TIME_DIMENSION.values()]
@@ -139,18 +142,19 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
     if report_type == ReportType.AUDIENCE and not audience_dimensions:
         allowed = sorted(name for name, dimension in DIMENSIONS.items() if dimension.kind == "audience")
         problems.append(
-            f"{where}: an AUDIENCE report needs an audience dimension, one of {', '.join(allowed)}."
+            f"{where}: report_type AUDIENCE needs an audience dimension in dimensions, one of "
+            f"{', '.join(allowed)}."
         )
     if report_type == ReportType.BASIC and granularity == TimeGranularity.LIFETIME and audience_dimensions:
         problems.append(
-            f"{where}: a lifetime BASIC report cannot be broken down by {', '.join(audience_dimensions)}; "
-            "use time_granularity DAY."
+            f"{where}: time_granularity LIFETIME: a lifetime BASIC report cannot be broken down by "
+            f"{', '.join(audience_dimensions)}; use time_granularity DAY."
         )
     total_dimensions = len(set(dimensions) | ({expected_time} if expected_time else set()))
     if total_dimensions > MAX_DIMENSIONS:
         problems.append(
-            f"{where}: {total_dimensions} dimensions (time included) is more than the {MAX_DIMENSIONS} this "
-            "connector lets through; split it into two reports."
+            f"{where}: dimensions {', '.join(dimensions)} make {total_dimensions} dimensions (time included), "
+            f"more than the {MAX_DIMENSIONS} this connector lets through; split it into two reports."
         )
 
     for name in dict.fromkeys(report.metrics):

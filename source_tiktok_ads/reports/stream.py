@@ -12,10 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
-from ..api.errors import QueryTooLarge
+from ..api.errors import QueryTooLarge, TikTokApiError
+from ..config import DataLevel
 from ..prefetch import Page
 from ..state import AdvertiserCursors
 from ..streams.base import SyncContext, TikTokStream
@@ -24,10 +25,15 @@ from .records import RecordBuilder, report_json_schema
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
 
 REPORT_PATH = "report/integrated/get/"
+WINDOW_ATTEMPTS = 2
 
 
 def report_query(
-    definition: ReportDefinition, advertiser_id: str, window: tuple[str, str] | None, include_deleted: bool
+    definition: ReportDefinition,
+    advertiser_id: str,
+    window: tuple[str, str] | None,
+    include_deleted: bool,
+    top_view: bool = False,
 ) -> dict[str, Any]:
     """The parameters of one report request (before paging); `window` is None for a lifetime query."""
     params: dict[str, Any] = {
@@ -43,6 +49,10 @@ def report_query(
     else:
         params["start_date"], params["end_date"] = window
     filtering = [dict(entry) for entry in definition.filters]
+    if top_view:
+        filtering.append(
+            {"field_name": "buying_type", "filter_type": "IN", "filter_value": '["RESERVATION_TOP_VIEW"]'}
+        )
     status_field = STATUS_FIELD_BY_LEVEL.get(definition.data_level)
     if include_deleted and status_field and all(entry["field_name"] != status_field for entry in filtering):
         filtering.append({"field_name": status_field, "filter_type": "IN", "filter_value": '["STATUS_ALL"]'})
@@ -133,8 +143,21 @@ class ReportStream(TikTokStream, CheckpointMixin):
             else (stream_slice["start_date"], stream_slice["end_date"])
         )
         return report_query(
-            self.definition, stream_slice["advertiser_id"], window, self.config.include_deleted
+            self.definition,
+            stream_slice["advertiser_id"],
+            window,
+            self.config.include_deleted,
+            top_view=bool(stream_slice.get("top_view")),
         )
+
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        yield stream_slice
+        # TikTok reports TopView delivery below advertiser level only when asked for it by buying type;
+        # the advertiser level already includes it.
+        if self.definition.data_level != DataLevel.AUCTION_ADVERTISER and self.context.directory.has_topview(
+            stream_slice["advertiser_id"]
+        ):
+            yield {**stream_slice, "top_view": True}
 
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._records.build(item, stream_slice["advertiser_id"])
@@ -153,7 +176,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
         fetched_a_page = False
         try:
-            for page in super().fetch_listing(request_slice):
+            for page in self._fetch_complete_window(request_slice):
                 fetched_a_page = True
                 yield page
         except QueryTooLarge:
@@ -170,6 +193,50 @@ class ReportStream(TikTokStream, CheckpointMixin):
                     "end_date": part_end.isoformat(),
                 }
                 yield from self.fetch_listing(part)
+
+    def _fetch_complete_window(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
+        """Rows of one request window, checked against TikTok's own count (`page_info.total_number`).
+
+        Rows added while the pages are read shift the pages and can hide rows; a mismatch re-reads the
+        window once, emitting only rows not emitted yet, and a second mismatch fails the stream: a
+        silently short window is the one thing a sync must never produce.
+        """
+        dimensions = self.definition.dimensions
+        emitted: set[tuple[Any, ...]] = set()
+        for attempt in range(1, WINDOW_ATTEMPTS + 1):
+            totals: set[int] = set()
+            rows = 0
+            for data in self.fetch_listing_data(request_slice):
+                total = (data.get("page_info") or {}).get("total_number")
+                if isinstance(total, int):
+                    totals.add(total)
+                fresh = []
+                for item in data.get(self.records_field) or []:
+                    rows += 1
+                    row_dimensions = item.get("dimensions") or {}
+                    key = tuple(row_dimensions.get(name) for name in dimensions)
+                    if None in key:
+                        raise TikTokApiError(
+                            message=f"{self.name}: TikTok returned a row without {dict(zip(dimensions, key, strict=True))}"
+                            f" in its primary key for advertiser {request_slice['advertiser_id']}.",
+                            failure_type=FailureType.system_error,
+                        )
+                    if key not in emitted:
+                        emitted.add(key)
+                        fresh.append(item)
+                yield fresh
+            if not totals or (len(totals) == 1 and rows == next(iter(totals))):
+                return
+            self.logger.warning(
+                f"{self.name}: advertiser {request_slice['advertiser_id']} window "
+                f"{request_slice.get('start_date', 'lifetime')}..{request_slice.get('end_date', '')}: TikTok counted "
+                f"{sorted(totals)} rows, {rows} arrived (attempt {attempt} of {WINDOW_ATTEMPTS}); reading it again."
+            )
+        raise TikTokApiError(
+            message=f"{self.name}: rows of advertiser {request_slice['advertiser_id']} kept changing while they were "
+            f"read ({WINDOW_ATTEMPTS} attempts); the window is left for the next sync to read again.",
+            failure_type=FailureType.transient_error,
+        )
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:

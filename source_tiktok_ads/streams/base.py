@@ -3,8 +3,9 @@ envelope, `page_info` pagination, the error policy, and per-advertiser failure i
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from ..api.errors import (
     AccessDenied,
     TikTokBackoffStrategy,
     TikTokErrorHandler,
+    gave_up,
     raise_for_stream_handled_code,
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
@@ -55,6 +57,35 @@ def next_page_from_page_info(
     if page >= total_page or not data.get(records_field):
         return None
     return {"page": page + 1}
+
+
+def primary_key_getter(primary_key: Any) -> Callable[[Mapping[str, Any]], Any] | None:
+    """A record's primary key value, or None when the stream has no primary key."""
+    if not primary_key:
+        return None
+    if isinstance(primary_key, str):
+        return lambda record: record.get(primary_key)
+    fields = [field if isinstance(field, str) else field[0] for field in primary_key]
+    return lambda record: tuple(record.get(field) for field in fields)
+
+
+def drop_repeats(
+    records: Page, previous_keys: set[Any], key_of: Callable[[Mapping[str, Any]], Any]
+) -> tuple[Page, set[Any]]:
+    """TikTok pages by offset, so rows created while a listing is paged through push rows already
+    served onto the next page: page N+1 can start with the last rows of page N again (and
+    `total_number` grows). The repeat is the same object, so the copy already emitted stands. Only the
+    previous page's keys are kept: a shift of more than a whole page (1000 rows created in the instant
+    between two requests) is not realistic, and memory stays bounded by one page."""
+    keys = set()
+    kept = []
+    for record in records:
+        key = key_of(record)
+        if key in previous_keys or key in keys:
+            continue
+        keys.add(key)
+        kept.append(record)
+    return kept, keys
 
 
 # The TikTok for Business permission each endpoint needs, as the developer portal names it, so a
@@ -161,9 +192,14 @@ class TikTokStream(HttpStream, ABC):
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
         records takes far less memory than the parsed page it came from, and it is what waits."""
         transform = self.transform
+        key_of = primary_key_getter(self.primary_key)
+        previous_keys: set[Any] = set()
         for request_slice in self.request_slices(stream_slice):
             for items in self.fetch_listing(request_slice):
-                yield self.records_of(items, request_slice, transform)
+                records = self.records_of(items, request_slice, transform)
+                if key_of is not None:
+                    records, previous_keys = drop_repeats(records, previous_keys, key_of)
+                yield records
 
     @staticmethod
     def records_of(items: list[dict[str, Any]], request_slice: Mapping[str, Any], transform: Any) -> Page:
@@ -175,15 +211,33 @@ class TikTokStream(HttpStream, ABC):
         return records
 
     def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
-        """Every page of one listing, following `page_info`."""
+        """The items of every page of one listing."""
+        for data in self.fetch_listing_data(request_slice):
+            yield data.get(self.records_field) or []
+
+    def fetch_listing_data(self, request_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        """The `data` object of every page of one listing, following `page_info`."""
         next_page_token: Mapping[str, Any] | None = None
         while True:
             _, response = self._fetch_next_page(request_slice, {}, next_page_token)
             data = raise_for_stream_handled_code(response).data
-            yield data.get(self.records_field) or []
+            yield data
             next_page_token = next_page_from_page_info(data, self.records_field) if self.page_size else None
             if not next_page_token:
                 return
+
+    def _fetch_next_page(
+        self,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> tuple[requests.PreparedRequest, requests.Response]:
+        started = time.monotonic()
+        try:
+            return super()._fetch_next_page(stream_slice, stream_state, next_page_token)
+        except AirbyteTracedException as error:
+            # Retries ran out: the message says how many attempts, how long, and for which request.
+            raise gave_up(error, self._http_client, time.monotonic() - started) from None
 
     def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[Page]:
         """Prefetched pages of a planned slice, or fetched here and now."""
