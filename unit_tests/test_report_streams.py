@@ -53,9 +53,10 @@ class FakeReports:
         if (end - start).days + 1 > self.max_days:
             return envelope(code=40067, message="Your query is too large, please reduce the query size")
         self.answered_spans.append((end - start).days + 1)
+        time_dimension = json.loads(query["dimensions"])[1]
         rows = [
             {
-                "dimensions": {"ad_id": "9", "stat_time_day": f"{start + timedelta(days=offset)} 00:00:00"},
+                "dimensions": {"ad_id": "9", time_dimension: f"{start + timedelta(days=offset)} 00:00:00"},
                 "metrics": {
                     "spend": "20.000",
                     "impressions": "4787",

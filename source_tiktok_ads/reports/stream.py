@@ -8,7 +8,7 @@ updating conversions after the day they are attributed to.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -17,7 +17,6 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
-from ..prefetch import Page
 from ..state import AdvertiserCursors
 from ..streams.base import SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
@@ -173,10 +172,12 @@ class ReportStream(TikTokStream, CheckpointMixin):
         # Same format as the field: a day for daily reports, the day's last hour for hourly ones.
         return last_day if self.definition.time_dimension == "stat_time_day" else f"{last_day} 23:00:00"
 
-    def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
+    def fetch_listing(
+        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+    ) -> Iterator[Any]:
         fetched_a_page = False
         try:
-            for page in self._fetch_complete_window(request_slice):
+            for page in self._fetch_complete_window(request_slice, convert):
                 fetched_a_page = True
                 yield page
         except QueryTooLarge:
@@ -192,9 +193,11 @@ class ReportStream(TikTokStream, CheckpointMixin):
                     "start_date": part_start.isoformat(),
                     "end_date": part_end.isoformat(),
                 }
-                yield from self.fetch_listing(part)
+                yield from self.fetch_listing(part, convert)
 
-    def _fetch_complete_window(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
+    def _fetch_complete_window(
+        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+    ) -> Iterator[Any]:
         """Rows of one request window, checked against TikTok's own count (`page_info.total_number`).
 
         Rows added while the pages are read shift the pages and can hide rows; a mismatch re-reads the
@@ -202,29 +205,35 @@ class ReportStream(TikTokStream, CheckpointMixin):
         silently short window is the one thing a sync must never produce.
         """
         dimensions = self.definition.dimensions
+        records_field = self.records_field
         emitted: set[tuple[Any, ...]] = set()
         for attempt in range(1, WINDOW_ATTEMPTS + 1):
             totals: set[int] = set()
             rows = 0
-            for data in self.fetch_listing_data(request_slice):
+
+            def checked(data: Mapping[str, Any], totals: set[int] = totals) -> Any:
+                nonlocal rows
                 total = (data.get("page_info") or {}).get("total_number")
                 if isinstance(total, int):
                     totals.add(total)
                 fresh = []
-                for item in data.get(self.records_field) or []:
+                for item in data.get(records_field) or []:
                     rows += 1
                     row_dimensions = item.get("dimensions") or {}
                     key = tuple(row_dimensions.get(name) for name in dimensions)
                     if None in key:
                         raise TikTokApiError(
-                            message=f"{self.name}: TikTok returned a row without {dict(zip(dimensions, key, strict=True))}"
-                            f" in its primary key for advertiser {request_slice['advertiser_id']}.",
+                            message=f"{self.name}: TikTok returned a row without "
+                            f"{dict(zip(dimensions, key, strict=True))} in its primary key for advertiser "
+                            f"{request_slice['advertiser_id']}.",
                             failure_type=FailureType.system_error,
                         )
                     if key not in emitted:
                         emitted.add(key)
                         fresh.append(item)
-                yield fresh
+                return convert({records_field: fresh})
+
+            yield from self.fetch_listing_unchecked(request_slice, checked)
             if not totals or (len(totals) == 1 and rows == next(iter(totals))):
                 return
             self.logger.warning(
@@ -237,6 +246,11 @@ class ReportStream(TikTokStream, CheckpointMixin):
             f"read ({WINDOW_ATTEMPTS} attempts); the window is left for the next sync to read again.",
             failure_type=FailureType.transient_error,
         )
+
+    def fetch_listing_unchecked(
+        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+    ) -> Iterator[Any]:
+        return super().fetch_listing(request_slice, convert)
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:

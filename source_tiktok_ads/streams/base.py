@@ -192,11 +192,15 @@ class TikTokStream(HttpStream, ABC):
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
         records takes far less memory than the parsed page it came from, and it is what waits."""
         transform = self.transform
+        records_field = self.records_field
         key_of = primary_key_getter(self.primary_key)
         previous_keys: set[Any] = set()
         for request_slice in self.request_slices(stream_slice):
-            for items in self.fetch_listing(request_slice):
-                records = self.records_of(items, request_slice, transform)
+
+            def to_records(data: Mapping[str, Any], request_slice: Mapping[str, Any] = request_slice) -> Page:
+                return self.records_of(data.get(records_field) or [], request_slice, transform)
+
+            for records in self.fetch_listing(request_slice, to_records):
                 if key_of is not None:
                     records, previous_keys = drop_repeats(records, previous_keys, key_of)
                 yield records
@@ -210,19 +214,22 @@ class TikTokStream(HttpStream, ABC):
                 records.append(record)
         return records
 
-    def fetch_listing(self, request_slice: Mapping[str, Any]) -> Iterator[Page]:
-        """The items of every page of one listing."""
-        for data in self.fetch_listing_data(request_slice):
-            yield data.get(self.records_field) or []
+    def fetch_listing(
+        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+    ) -> Iterator[Any]:
+        """Every page of one listing, following `page_info`, each passed through `convert(data)`.
 
-    def fetch_listing_data(self, request_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        """The `data` object of every page of one listing, following `page_info`."""
+        The parsed page and its response are dropped before the result is handed on: a generator
+        suspended at `yield` keeps its locals alive, and a waiting worker must hold only the result.
+        """
         next_page_token: Mapping[str, Any] | None = None
         while True:
             _, response = self._fetch_next_page(request_slice, {}, next_page_token)
             data = raise_for_stream_handled_code(response).data
-            yield data
             next_page_token = next_page_from_page_info(data, self.records_field) if self.page_size else None
+            result = convert(data)
+            del response, data
+            yield result
             if not next_page_token:
                 return
 

@@ -208,7 +208,9 @@ class PixelInstantPageEvents(TikTokStream):
                 skipped += 1
                 continue
             items = raise_for_stream_handled_code(response).data.get(self.records_field) or []
-            yield self.records_of(items, combination, self.transform)
+            records = self.records_of(items, combination, self.transform)
+            del response, items  # a suspended generator keeps its locals: hold only the records
+            yield records
         message = (
             f"{self.name}: TikTok refused {skipped} of {len(combinations)} objective/goal combinations of "
             f"advertiser {stream_slice['advertiser_id']} as not offered; they were skipped."
