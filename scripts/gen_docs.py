@@ -1,0 +1,431 @@
+"""Regenerate the parts of README.md that restate the code: config reference, stream tables, schema ERD.
+
+Each generated part sits between `<!-- BEGIN GENERATED: <block> -->` and `<!-- END GENERATED: <block> -->`;
+everything outside the markers is hand-written and left alone. The blocks are built from the same objects
+Airbyte sees (the spec, the discovered streams and their JSON schemas), so the README cannot drift from
+what the connector does without `--check` (run by `unit_tests/test_docs.py`) noticing.
+
+    .venv/bin/python scripts/gen_docs.py           # rewrite the blocks in place
+    .venv/bin/python scripts/gen_docs.py --check   # exit 1 and print a diff when the README is stale
+
+Nothing here touches the network: with `advertiser_ids` in the config, building the streams makes no request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import functools
+import logging
+import re
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+sys.path.insert(0, str(ROOT))
+
+from source_tiktok_ads import SourceTiktokAds  # noqa: E402
+from source_tiktok_ads.config import connection_specification  # noqa: E402
+from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
+
+# Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
+# means the advertiser list is not looked up, so no request leaves the process.
+PRODUCTION_CONFIG = {
+    "credentials": {"auth_type": "oauth2.0", "app_id": "1", "secret": "docs", "access_token": "docs"},
+    "advertiser_ids": ["1"],
+}
+SANDBOX_CONFIG = {
+    "credentials": {"auth_type": "sandbox_access_token", "advertiser_id": "1", "access_token": "docs"},
+}
+
+LEVEL_LABEL = {
+    "AUCTION_ADVERTISER": "advertiser",
+    "AUCTION_CAMPAIGN": "campaign",
+    "AUCTION_ADGROUP": "ad group",
+    "AUCTION_AD": "ad",
+}
+# An en dash marks an empty cell, as in the README's hand-written tables (escaped: ruff flags the raw one).
+EMPTY = "\u2013"
+RANGE = "\u2013"
+GRANULARITY_LABEL = {"DAY": "daily", "HOUR": "hourly", "LIFETIME": "lifetime"}
+
+# The keys that tie streams together in the diagram, each owned by the stream whose primary key it is.
+# Other *_id fields (video_id on ads, material_id on assets, ...) are real links too, but drawing them
+# would bury the advertiser → campaign → ad group → ad spine this diagram exists to show.
+RELATION_KEYS = ("advertiser_id", "campaign_id", "adgroup_id", "ad_id", "pixel_id")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _cell(text: Any) -> str:
+    """Markdown table cells cannot hold raw pipes or newlines."""
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(header: list[str], rows: Iterable[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _code(values: Iterable[str], joiner: str = ", ") -> str:
+    items = [f"`{value}`" for value in values]
+    return joiner.join(items) if items else EMPTY
+
+
+@functools.cache
+def _discover_cached(kind: str) -> tuple[Any, ...]:
+    # Building the streams logs (e.g. the sandbox's missing streams) to stdout; only warnings matter here.
+    # The level is put back afterwards: the tests import this module, and other tests read those logs.
+    logger = logging.getLogger("airbyte")
+    previous = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        return tuple(SourceTiktokAds().streams(PRODUCTION_CONFIG if kind == "production" else SANDBOX_CONFIG))
+    finally:
+        logger.setLevel(previous)
+
+
+def _discover(config: dict[str, Any]) -> tuple[Any, ...]:
+    return _discover_cached("production" if config is PRODUCTION_CONFIG else "sandbox")
+
+
+# --- config reference ----------------------------------------------------------------------------
+
+
+def _type_of(node: dict[str, Any]) -> str:
+    if "const" in node:
+        return f"`{node['const']}`"
+    if "enum" in node:
+        return " | ".join(f"`{value}`" for value in node["enum"])
+    kind = node.get("type", "object")
+    if kind == "array":
+        items = node.get("items", {})
+        inner = "objects" if items.get("type") == "object" else f"{items.get('type', 'value')}s"
+        return f"list of {inner}"
+    if node.get("format") == "date":
+        return "date `YYYY-MM-DD`"
+    low = node.get("minimum", node.get("exclusiveMinimum"))
+    high = node.get("maximum")
+    if kind in ("integer", "number") and low is not None and high is not None:
+        if "exclusiveMinimum" in node:
+            return f"{kind} >{low}, ≤{high}"
+        return f"{kind} {low}{RANGE}{high}"
+    return kind
+
+
+def _default_of(node: dict[str, Any]) -> str:
+    if "default" in node:
+        value = node["default"]
+        return f"`{str(value).lower() if isinstance(value, bool) else value}`"
+    return EMPTY
+
+
+def _describe(node: dict[str, Any]) -> str:
+    if "const" in node:
+        return "Selects this authentication method; inferred from the other keys when left out."
+    # Enum fields carry their class name as title ("ReportType"); spelt out it still says what the key is.
+    title = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", node.get("title", "")).capitalize()
+    text = node.get("description") or title
+    if node.get("airbyte_hidden"):
+        text += " Hidden in the Airbyte UI."
+    return text
+
+
+def _config_rows(
+    properties: dict[str, Any], required: Iterable[str], prefix: str, condition: str = ""
+) -> list[list[str]]:
+    rows: list[list[str]] = []
+    required = set(required)
+    ordered = sorted(properties.items(), key=lambda item: item[1].get("order", 1000))
+    for name, node in ordered:
+        key = f"{prefix}{name}"
+        if "oneOf" in node:
+            # One row group per alternative (auth type), named by its discriminator value.
+            for option in node["oneOf"]:
+                tag = option["properties"]["auth_type"]["const"]
+                rows += _config_rows(option["properties"], option.get("required", []), f"{key}.", tag)
+            continue
+        is_required = "yes" if name in required else "no"
+        if condition and name in required:
+            is_required = f"yes ({condition})"
+        elif condition:
+            is_required = f"no ({condition})"
+        rows.append(
+            [
+                f"`{key}`",
+                _type_of(node),
+                _default_of(node),
+                is_required,
+                "yes" if node.get("airbyte_secret") else "",
+                _describe(node),
+            ]
+        )
+        items = node.get("items", {})
+        if items.get("type") == "object":
+            rows += _config_rows(items["properties"], items.get("required", []), f"{key}[].")
+    return rows
+
+
+def config_block() -> str:
+    spec = connection_specification()
+    rows = _config_rows(spec["properties"], spec.get("required", []), "")
+    return _table(["key", "type", "default", "required", "secret", "description"], rows)
+
+
+# --- stream tables -------------------------------------------------------------------------------
+
+
+def _key(stream: Any) -> list[str]:
+    return [".".join(path) for path in stream.as_airbyte_stream().source_defined_primary_key or []]
+
+
+def _cursor(stream: Any) -> str:
+    cursor = stream.as_airbyte_stream().default_cursor_field
+    return _code(cursor or [])
+
+
+def _modes(stream: Any) -> str:
+    modes = [mode.value.replace("_", " ") for mode in stream.as_airbyte_stream().supported_sync_modes]
+    return ", ".join(modes)
+
+
+def _sandbox_names() -> set[str]:
+    return {stream.name for stream in _discover(SANDBOX_CONFIG)}
+
+
+def entity_streams_block() -> str:
+    sandbox = _sandbox_names()
+    rows = []
+    for stream in _discover(PRODUCTION_CONFIG):
+        if isinstance(stream, ReportStream):
+            continue
+        page = getattr(stream, "page_size", 0)
+        rows.append(
+            [
+                f"`{stream.name}`",
+                f"`{stream.path()}`",
+                _code(_key(stream)),
+                _cursor(stream),
+                _modes(stream),
+                str(page) if page else "unpaged",
+                "yes" if stream.name in sandbox else "no",
+            ]
+        )
+    header = ["stream", "endpoint", "primary key", "cursor", "sync modes", "page size", "sandbox"]
+    return _table(header, rows)
+
+
+def report_streams_block() -> str:
+    sandbox = _sandbox_names()
+    rows = []
+    for stream in _discover(PRODUCTION_CONFIG):
+        if not isinstance(stream, ReportStream):
+            continue
+        definition = stream.definition
+        rows.append(
+            [
+                f"`{stream.name}`",
+                definition.report_type.value,
+                LEVEL_LABEL[definition.data_level.value],
+                GRANULARITY_LABEL[definition.granularity.value],
+                _code(definition.breakdowns, " + "),
+                _code(_key(stream)),
+                _cursor(stream),
+                _modes(stream),
+                str(len(definition.metrics)),
+                f"`{stream.path()}`",
+                "yes" if stream.name in sandbox else "no",
+            ]
+        )
+    header = [
+        "stream",
+        "type",
+        "level",
+        "granularity",
+        "breakdown",
+        "primary key",
+        "cursor",
+        "sync modes",
+        "metrics",
+        "endpoint",
+        "sandbox",
+    ]
+    return _table(header, rows)
+
+
+# --- schema ERD ----------------------------------------------------------------------------------
+
+
+def _json_type(node: dict[str, Any]) -> str:
+    kinds = node.get("type", "string")
+    kind = next((k for k in ([kinds] if isinstance(kinds, str) else kinds) if k != "null"), "string")
+    if kind == "string" and node.get("format") in ("date-time", "date"):
+        return "timestamp" if node["format"] == "date-time" else "date"
+    return kind
+
+
+def _attribute(kind: str, name: str, keys: Iterable[str] = (), comment: str = "") -> str:
+    line = f"        {kind} {name}"
+    keys = list(keys)
+    if keys:
+        line += " " + ", ".join(keys)
+    if comment:
+        line += f' "{comment}"'
+    return line
+
+
+def _entity_attributes(stream: Any, owners: dict[str, str]) -> list[str]:
+    properties = stream.get_json_schema().get("properties", {})
+    primary = _key(stream)
+    cursor = stream.as_airbyte_stream().default_cursor_field or []
+    names = [*primary]
+    names += [key for key in RELATION_KEYS if key in properties and key not in names]
+    names += [name for name in cursor if name not in names]
+    lines = []
+    for name in names:
+        keys = []
+        if name in primary:
+            keys.append("PK")
+        if name in owners and owners[name] != stream.name:
+            keys.append("FK")
+        comment = "cursor" if name in cursor else ""
+        lines.append(_attribute(_json_type(properties.get(name, {})), name, keys, comment))
+    return lines
+
+
+def _report_entity(level: str, streams: list[Any]) -> list[str]:
+    """One box per data level: its report streams share the ID key and differ in time and breakdown."""
+    first = streams[0].definition
+    types: dict[str, str] = {}
+    for stream in streams:
+        for name, node in stream.get_json_schema().get("properties", {}).items():
+            types.setdefault(name, _json_type(node))
+    lines = [_attribute(types[first.id_dimension], first.id_dimension, ["PK", "FK"])]
+    for granularity, time in (("DAY", "stat_time_day"), ("HOUR", "stat_time_hour")):
+        if any(s.definition.time_dimension == time for s in streams):
+            comment = f"cursor of the {GRANULARITY_LABEL[granularity]} streams"
+            lines.append(_attribute(types[time], time, ["PK"], comment))
+    breakdowns = list(dict.fromkeys(name for s in streams for name in s.definition.breakdowns))
+    for name in breakdowns:
+        users = sum(1 for s in streams if name in s.definition.breakdowns)
+        lines.append(_attribute(types[name], name, ["PK"], f"breakdown, in {users} of the {len(streams)}"))
+    if first.id_dimension != "advertiser_id":
+        lines.append(_attribute(types["advertiser_id"], "advertiser_id", ["FK"]))
+    lines.append(_attribute(types["metrics"], "metrics"))
+    return lines
+
+
+def erd_block() -> str:
+    streams = _discover(PRODUCTION_CONFIG)
+    entities = [stream for stream in streams if not isinstance(stream, ReportStream)]
+    reports = [stream for stream in streams if isinstance(stream, ReportStream)]
+    # The owner of a key is the first stream whose whole primary key it is (advertisers, not advertiser_ids).
+    owners: dict[str, str] = {}
+    for stream in entities:
+        key = _key(stream)
+        if len(key) == 1 and key[0] in RELATION_KEYS:
+            owners.setdefault(key[0], stream.name)
+
+    def fields(stream: Any) -> set[str]:
+        return set(stream.get_json_schema().get("properties", {}))
+
+    by_name = {stream.name: stream for stream in entities}
+    relations = []
+    for stream in entities:
+        own = fields(stream)
+        parents = [
+            owners[key] for key in RELATION_KEYS if key in own and owners.get(key) not in (None, stream.name)
+        ]
+        # Keep the nearest parent only: ads carry advertiser_id and campaign_id too, but hang off ad_groups.
+        nearest = [
+            p
+            for p in parents
+            if not any(_key(by_name[p])[0] in fields(by_name[q]) for q in parents if q != p)
+        ]
+        for parent in nearest:
+            key = _key(by_name[parent])[0]
+            same_key = _key(stream) == [key]
+            relations.append(f'    {parent} {"||--||" if same_key else "||--o{"} {stream.name} : "{key}"')
+
+    levels: dict[str, list[Any]] = {}
+    for stream in reports:
+        levels.setdefault(stream.definition.data_level.value, []).append(stream)
+    level_owner = {"AUCTION_ADVERTISER": "advertiser_id", "AUCTION_CAMPAIGN": "campaign_id"}
+    level_owner |= {"AUCTION_ADGROUP": "adgroup_id", "AUCTION_AD": "ad_id"}
+    report_boxes = []
+    for level, members in levels.items():
+        entity = f"{LEVEL_LABEL[level].replace(' ', '_')}_reports"
+        key = level_owner[level]
+        relations.append(f'    {owners[key]} ||--o{{ {entity} : "{key}"')
+        label = f"{LEVEL_LABEL[level]} reports ({len(members)} streams)"
+        report_boxes.append([f'    {entity}["{label}"] {{', *_report_entity(level, members), "    }"])
+
+    out = ["```mermaid", "erDiagram", *relations, ""]
+    for stream in entities:
+        out += [f"    {stream.name} {{", *_entity_attributes(stream, owners), "    }"]
+    for box in report_boxes:
+        out += box
+    out.append("```")
+    return "\n".join(out)
+
+
+# --- README plumbing -----------------------------------------------------------------------------
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "config": config_block,
+    "streams": entity_streams_block,
+    "report-streams": report_streams_block,
+    "erd": erd_block,
+}
+
+
+def _marker(kind: str, name: str) -> str:
+    return f"<!-- {kind} GENERATED: {name} -->"
+
+
+def render(text: str) -> str:
+    """The README with every generated block rebuilt; a missing marker is an error, not a skip."""
+    for name, build in BLOCKS.items():
+        begin, end = _marker("BEGIN", name), _marker("END", name)
+        pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.DOTALL)
+        if len(pattern.findall(text)) != 1:
+            raise SystemExit(f"README.md must contain exactly one '{begin}' … '{end}' pair.")
+        body = f"{begin}\n<!-- Generated by scripts/gen_docs.py; edit the code, not this block. -->\n"
+        body += f"{build()}\n{end}"
+        # A function, not a string, as replacement: the block may contain backslashes (escaped pipes).
+        text = pattern.sub(lambda _, body=body: body, text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if README.md is not up to date")
+    parser.add_argument("--readme", type=Path, default=README)
+    args = parser.parse_args(argv)
+    current = args.readme.read_text()
+    wanted = render(current)
+    if not args.check:
+        if wanted != current:
+            args.readme.write_text(wanted)
+            print(f"Updated {args.readme}.")
+        return 0
+    if wanted == current:
+        return 0
+    diff = difflib.unified_diff(
+        current.splitlines(), wanted.splitlines(), "README.md (current)", "README.md (generated)", lineterm=""
+    )
+    print("\n".join(list(diff)[:80]))
+    print(
+        f"\n{args.readme} is out of date with the code. Run `.venv/bin/python scripts/gen_docs.py` and commit the result.",
+        file=sys.stderr,
+    )
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
