@@ -1,4 +1,4 @@
-"""The TikTok API emulator behaves like the documented API (tiktok_api.md §1-§5)."""
+"""The TikTok API emulator behaves like the documented API: envelope, auth, paging, report rules, faults."""
 
 from __future__ import annotations
 
