@@ -33,6 +33,18 @@ class FaultPlan:
     revoke_after: int = 0
     deny: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     query_too_large_rows: int = 0
+    # Every Nth request: headers and half the body are sent, then the socket is reset (RST).
+    reset_every: int = 0
+    # Rows created while a client pages through a listing. TikTok pages by offset and lists newest first,
+    # so a row created after page 1 was served lands ahead of the client's offset: page p is served as if
+    # this many rows had been inserted at the head per page already served. `total_number` grows, and the
+    # last rows of page p-1 come again at the top of page p. The inserted rows themselves sit on pages the
+    # client has already read, so this read never sees them (the next one would). Must be < page_size.
+    rows_inserted_per_page: int = 0
+    # When set, the per-request faults above (latency, spikes, HTTP errors, resets, codes, broken bodies)
+    # hit only these paths, e.g. one endpoint that is down. Token revocation, QPS caps, `deny`, 40067
+    # and inserted rows are not per-request faults and apply everywhere regardless.
+    only_paths: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.http_error_status not in HTTP_ERROR_STATUSES:
@@ -41,6 +53,11 @@ class FaultPlan:
             raise ValueError(f"http_error_body must be one of {HTTP_ERROR_BODIES}")
         # Paths are compared without the leading slash so "/ad/get/" and "ad/get/" both work.
         self.deny = frozenset((str(adv), str(path).lstrip("/")) for adv, path in self.deny)
+        self.only_paths = frozenset(str(path).lstrip("/") for path in self.only_paths)
+
+    def applies_to(self, path: str) -> bool:
+        """Whether the per-request faults hit a request to ``path``."""
+        return not self.only_paths or path.lstrip("/") in self.only_paths
 
     def is_denied(self, advertiser_id: str, path: str) -> bool:
         return (advertiser_id, path.lstrip("/")) in self.deny
@@ -54,11 +71,14 @@ class FaultPlan:
         values = dict(data)
         if "deny" in values:
             values["deny"] = frozenset(tuple(pair) for pair in values["deny"])
+        if "only_paths" in values:
+            values["only_paths"] = frozenset(values["only_paths"])
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
         data["deny"] = sorted([list(pair) for pair in self.deny])
+        data["only_paths"] = sorted(self.only_paths)
         return data
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import socket
+import struct
 import threading
 import time
 from collections import Counter, deque
@@ -195,6 +197,15 @@ def _ts_value(value: Any, name: str) -> str:
     return value
 
 
+def _page(rows: list, page: int, page_size: int, faults: FaultPlan) -> tuple[list, dict[str, int]]:
+    """One page of `rows` and its `page_info`, by offset like TikTok, with rows inserted at the head
+    since page 1 when the fault plan says so (see `FaultPlan.rows_inserted_per_page`)."""
+    inserted = faults.rows_inserted_per_page * (page - 1) if faults.rows_inserted_per_page < page_size else 0
+    start = max(0, (page - 1) * page_size - inserted)
+    end = max(0, page * page_size - inserted)
+    return rows[start:end], _page_info(page, page_size, len(rows) + inserted)
+
+
 def _page_info(page: int, page_size: int, total: int) -> dict[str, int]:
     return {
         "page": page,
@@ -322,24 +333,34 @@ class Emulator:
 
     def handle_api(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes]:
         """Return (HTTP status, content type, body) for one API request."""
+        status, content_type, body, _ = self.respond(path, params, token)
+        return status, content_type, body
+
+    def respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
+        """Like `handle_api`, plus whether the connection is to be reset half-way through the body."""
         n, faults = self._begin(path, params)
-        delay = faults.latency_ms + (faults.spike_ms if hits(faults.spike_every, n) else 0)
+        per_request = faults if faults.applies_to(path) else FaultPlan()
+        delay = per_request.latency_ms + (per_request.spike_ms if hits(per_request.spike_every, n) else 0)
         if delay:
             time.sleep(delay / 1000)
-        if hits(faults.http_error_every, n):
-            return _http_error(faults, self.request_id())
+        reset = hits(per_request.reset_every, n)
+        if hits(per_request.http_error_every, n):
+            return (*_http_error(per_request, self.request_id()), reset)
         route = ROUTES.get(path)
         if route is None:
-            return 404, "text/plain; charset=utf-8", b"404 page not found"
+            return 404, "text/plain; charset=utf-8", b"404 page not found", reset
         try:
             if faults.revoke_after and n > faults.revoke_after:
                 raise ApiError(40105, "The access token has been revoked.")
-            if hits(faults.rate_limit_every, n):
+            if hits(per_request.rate_limit_every, n):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
             if faults.qps_cap and self._over_qps(self._app_window, faults.qps_cap):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
-            if hits(faults.code_every, n):
-                raise ApiError(faults.code, CODE_MESSAGES.get(faults.code, f"Emulated error {faults.code}."))
+            if hits(per_request.code_every, n):
+                raise ApiError(
+                    per_request.code,
+                    CODE_MESSAGES.get(per_request.code, f"Emulated error {per_request.code}."),
+                )
             visible = self._authenticate(token)
             data = route(self, Call(path, params, visible, faults))
             envelope: dict[str, Any] = {
@@ -350,12 +371,12 @@ class Emulator:
             }
         except ApiError as err:
             envelope = {"code": err.code, "message": err.message, "request_id": self.request_id(), "data": {}}
-        if hits(faults.missing_data_every, n):
+        if hits(per_request.missing_data_every, n):
             envelope = {"code": 0, "message": "OK", "request_id": envelope["request_id"]}
-        body = b"[]" if hits(faults.not_object_every, n) else json.dumps(envelope).encode()
-        if hits(faults.truncated_every, n):
+        body = b"[]" if hits(per_request.not_object_every, n) else json.dumps(envelope).encode()
+        if hits(per_request.truncated_every, n):
             body = body[: len(body) // 2]
-        return 200, "application/json; charset=utf-8", body
+        return 200, "application/json; charset=utf-8", body, reset
 
     def _authenticate(self, token: str | None) -> tuple[str, ...]:
         token = (token or "").strip()
@@ -566,7 +587,7 @@ def _entity_route(kind: str) -> Callable[[Emulator, Call], dict[str, Any]]:
                 raise bad_param("filtering: Must be a JSON object.")
         query = _entity_query(kind, filtering)
         selected = emu.dataset.select_entities(kind, adv_id, query)
-        chunk = selected[(page - 1) * page_size : page * page_size]
+        chunk, page_info = _page(selected, page, page_size, call.faults)
         names = fields or all_fields
         items = []
         for entity in chunk:
@@ -577,7 +598,7 @@ def _entity_route(kind: str) -> Callable[[Emulator, Call], dict[str, Any]]:
             if exclude:
                 item = {k: v for k, v in item.items() if v is not None}
             items.append(item)
-        return {"list": items, "page_info": _page_info(page, page_size, len(selected))}
+        return {"list": items, "page_info": page_info}
 
     return route
 
@@ -661,8 +682,8 @@ def _library_route(kind: str, records_key: str) -> Callable[[Emulator, Call], di
             if ids is not None:
                 id_field = ASSET_FILTER_KEYS[kind][1]
                 items = [item for item in items if item[id_field] in ids]
-        chunk = items[(page - 1) * page_size : page * page_size]
-        return {records_key: chunk, "page_info": _page_info(page, page_size, len(items))}
+        chunk, page_info = _page(items, page, page_size, call.faults)
+        return {records_key: chunk, "page_info": page_info}
 
     return route
 
@@ -943,11 +964,8 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
             return float("-inf") if value == "-" else float(value)
 
         aggregated = sorted(aggregated, key=sort_key, reverse=order_type == "DESC")
-    chunk = aggregated[(page - 1) * page_size : page * page_size]
-    data: dict[str, Any] = {
-        "list": emu.dataset.build_rows(q, chunk, metrics),
-        "page_info": _page_info(page, page_size, len(aggregated)),
-    }
+    chunk, page_info = _page(aggregated, page, page_size, call.faults)
+    data: dict[str, Any] = {"list": emu.dataset.build_rows(q, chunk, metrics), "page_info": page_info}
     if totals:
         summed = [sum(col) for col in zip(*(entry[1] for entry in aggregated), strict=True)] or [
             0
@@ -1008,10 +1026,27 @@ def _make_handler(emu: Emulator) -> type[BaseHTTPRequestHandler]:
                 self._send(404, "text/plain; charset=utf-8", b"404 page not found")
                 return
             params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
-            status, ctype, body = emu.handle_api(
+            status, ctype, body, reset = emu.respond(
                 url.path[len(API_PREFIX) :], params, self.headers.get("Access-Token")
             )
+            if reset:
+                self._reset_mid_body(status, ctype, body)
+                return
             self._send(status, ctype, body)
+
+        def _reset_mid_body(self, status: int, content_type: str, body: bytes) -> None:
+            """Announce the whole body, send half of it, then reset the connection (a proxy or a
+            server dying mid-response)."""
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            # Linger 0: close() sends RST instead of FIN, so the client sees a reset, not a clean EOF.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
 
         def do_POST(self) -> None:
             url = urlsplit(self.path)

@@ -25,7 +25,10 @@ def _to_float(value: Any) -> float | None:
         except ValueError:
             return None
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond any float: not a metric value
+            return None
     else:
         return None
     return number if math.isfinite(number) else None
@@ -34,10 +37,23 @@ def _to_float(value: Any) -> float | None:
 def _to_int(value: Any) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        try:
+            return int(value)
+        except ValueError:  # more digits than Python converts: no count is that large
+            return None
     number = _to_float(value)
     return int(number) if number is not None else None
+
+
+def _dimension_value(value: Any) -> str | None:
+    """Dimension values are strings (IDs, times, breakdown codes); a number is an ID sent bare, anything
+    else (an object, a list, a boolean) is not a dimension value at all."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
 
 
 def _to_str(value: Any) -> str | None:
@@ -74,14 +90,19 @@ class RecordBuilder:
         self._str_names = tuple(by_type[_to_str])
 
     def build(self, row: Mapping[str, Any], advertiser_id: str) -> dict[str, Any]:
-        dimensions = row.get("dimensions") or {}
-        raw = row.get("metrics") or {}
+        dimensions = row.get("dimensions")
+        raw = row.get("metrics")
+        # A malformed row must cost its values, never the sync: anything but an object counts as empty.
+        if not isinstance(dimensions, dict):
+            dimensions = {}
+        if not isinstance(raw, dict):
+            raw = {}
         metrics: dict[str, Any] = {}
         for name in self._float_names:
             value = raw.get(name)
             try:
                 number = float(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 metrics[name] = _to_float(value)  # "-", "", None, "1,234": the careful path
                 continue
             # nan and ±inf fail `x - x == 0`; bools are not metric values.
@@ -103,7 +124,12 @@ class RecordBuilder:
                 value if value.__class__ is str and value not in NOT_APPLICABLE else _to_str(value)
             )
         record: dict[str, Any] = {name: dimensions.get(name) for name in self._dimensions}
-        record.setdefault("advertiser_id", advertiser_id)
+        if any(value is not None and value.__class__ is not str for value in record.values()):
+            # Rare: coerce to the schema's string type, in the top-level copy and in TikTok's object.
+            record = {name: _dimension_value(value) for name, value in record.items()}
+            dimensions = {**dimensions, **record}
+        if record.get("advertiser_id") is None:
+            record["advertiser_id"] = advertiser_id
         record["dimensions"] = dimensions
         record["metrics"] = metrics
         return record

@@ -77,14 +77,14 @@ def drop_repeats(
     `total_number` grows). The repeat is the same object, so the copy already emitted stands. Only the
     previous page's keys are kept: a shift of more than a whole page (1000 rows created in the instant
     between two requests) is not realistic, and memory stays bounded by one page."""
-    keys = set()
+    keys: set[Any] = set()
     kept = []
     for record in records:
         key = key_of(record)
-        if key in previous_keys or key in keys:
-            continue
+        if key not in previous_keys and key not in keys:
+            kept.append(record)
+        # Repeats count too: the next page may repeat them again if more rows arrive meanwhile.
         keys.add(key)
-        kept.append(record)
     return kept, keys
 
 
