@@ -73,6 +73,17 @@ def start_emulator(size: Size, latency_ms: int) -> tuple[subprocess.Popen[str], 
     return process, line.split("=", 1)[1]
 
 
+def set_faults(base_url: str, plan: dict) -> None:
+    root = base_url.split("/open_api/")[0]
+    request = urllib.request.Request(
+        f"{root}/_emulator/faults",
+        data=json.dumps(plan).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
 def emulator_stats(base_url: str) -> dict:
     root = base_url.split("/open_api/")[0]
     with urllib.request.urlopen(f"{root}/_emulator/stats", timeout=10) as response:
@@ -159,12 +170,17 @@ def main() -> int:
     )
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--latency-ms", type=int, default=0, help="added to every emulator response")
+    parser.add_argument(
+        "--qps-cap", type=int, default=0, help="emulator answers 40100 above this many requests/s"
+    )
     parser.add_argument("--streams", help="comma-separated stream names (default: by size)")
     parser.add_argument("--extra-config", default="{}", help="JSON merged into the connector config")
     args = parser.parse_args()
     size = SIZES[args.size]
 
     emulator, base_url = start_emulator(size, args.latency_ms)
+    if args.qps_cap:
+        set_faults(base_url, {"latency_ms": args.latency_ms, "qps_cap": args.qps_cap})
     try:
         start = (END_DATE - timedelta(days=size.days - 1)).isoformat()
         config = emulator_config(
@@ -192,12 +208,14 @@ def main() -> int:
                 command, stdout=subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}
             )
             assert process.stdout is not None
-            records = failures = 0
+            records = failures = throttled = 0
             for line in process.stdout:
                 if line.startswith(b'{"type":"RECORD"'):
                     records += 1
                 elif b'"status":"INCOMPLETE"' in line:
                     failures += 1
+                elif b'"RATE_LIMITED"' in line:  # the CDK reports each throttled answer
+                    throttled += 1
             returncode = process.wait()
             wall = time.monotonic() - began
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -216,7 +234,10 @@ def main() -> int:
     print(
         f"requests             {requests_made}  (minimum TikTok's rules allow: {minimum}, ratio {requests_made / minimum:.3f})"
     )
-    print(f"wall s               {wall:.2f}")
+    print(f"throttled answers    {throttled}")
+    print(
+        f"wall s               {wall:.2f}  (requests / requests_per_second: {requests_made / 10:.1f} at 10/s)"
+    )
     print(f"cpu s                {cpu:.2f}")
     print(f"us cpu / record      {cpu / max(records, 1) * 1e6:.1f}")
     print(f"records / s          {records / wall:.0f}")

@@ -136,7 +136,3 @@ def configured_catalog(
             entry["primary_key"] = stream.get("source_defined_primary_key", [])
         configured.append(entry)
     return {"streams": configured}
-
-
-def temporary_directory() -> str:
-    return tempfile.mkdtemp(prefix="tiktok-ads-")
