@@ -19,6 +19,7 @@ from .envelope import envelope_of
 from .errors import RATE_LIMIT_CODES
 
 FIRST_PAUSE_SECONDS = 1.0
+WINDOW_MARGIN = 1.05
 # TikTok asks clients to wait 5 minutes after a per-minute breach; repeated throttling grows the pause
 # up to that.
 MAX_PAUSE_SECONDS = 300.0
@@ -26,11 +27,13 @@ MAX_PAUSE_SECONDS = 300.0
 
 class AdaptiveBudget(APIBudget):
     def __init__(self, requests_per_second: float, requests_per_minute: int) -> None:
-        # A whole-second window is what TikTok counts; fractional rates are spread over a longer window.
-        per_second = Rate(limit=max(1, round(requests_per_second)), interval=timedelta(seconds=1))
-        if requests_per_second < 1:
-            per_second = Rate(limit=1, interval=timedelta(seconds=1 / requests_per_second))
-        per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=1))
+        # TikTok counts a request when it arrives, we when we send it: varying latency can squeeze
+        # 11 arrivals into one of TikTok's seconds. The windows are a little longer than TikTok's.
+        limit = max(1, round(requests_per_second))
+        per_second = Rate(
+            limit=limit, interval=timedelta(seconds=WINDOW_MARGIN * limit / requests_per_second)
+        )
+        per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
         self._lock = threading.Lock()
         self._paused_until = 0.0
