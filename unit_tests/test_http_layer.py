@@ -197,3 +197,31 @@ class TestClient:
                 self.api().get("oauth2/advertiser/get/", {"app_id": "1", "secret": APP_SECRET})
         assert APP_SECRET not in caught.value.message
         assert APP_SECRET not in str(caught.value.internal_message)
+
+
+def big_page(rows: int = 4000) -> dict:
+    items = [{"dimensions": {"ad_id": str(n)}, "metrics": {"spend": "1.000"}} for n in range(rows)]
+    return {"code": 0, "message": "OK", "request_id": "r", "data": {"list": items}}
+
+
+def test_large_successful_bodies_are_parsed_only_when_the_stream_reads_them() -> None:
+    import orjson
+
+    from source_tiktok_ads.api.envelope import LAZY_BODY_BYTES, UnusableBody
+
+    body = orjson.dumps(big_page())
+    assert len(body) > LAZY_BODY_BYTES
+    page = envelope_of(response_for(body))
+    assert page.ok and page._content is not None  # not parsed by the error handler
+    assert len(page.data["list"]) == 4000 and page._content is None
+    # Cut short but still ending in "}": looks fine to the handler, fails when read.
+    broken = body[: len(body) // 2] + b"}"
+    lazy = envelope_of(response_for(broken))
+    assert (
+        TikTokErrorHandler(LOGGER).interpret_response(response_for(broken)).response_action
+        == ResponseAction.SUCCESS
+    )
+    with pytest.raises(UnusableBody):
+        _ = lazy.data
+    # Small or unsuccessful bodies are parsed at once, as before.
+    assert envelope_of(response_for(envelope(code=40100))).code == 40100

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import threading
 from typing import Any
 
 import orjson
@@ -10,27 +11,69 @@ import requests
 
 _CACHE_ATTRIBUTE = "_tiktok_envelope"
 
+# A successful page of a wide report is megabytes of JSON and about four times that once parsed.
+# Parsed in the HTTP client's error handling, every worker's page would be alive at once; for such
+# bodies the code is read from the first bytes and the rest is parsed when the stream asks for
+# `data`, under PARSE_LOCK, one page at a time (the GIL serialises that work anyway).
+LAZY_BODY_BYTES = 64 * 1024
+_SUCCESS_PREFIX = re.compile(rb'\A\s*\{\s*"code"\s*:\s*0\s*,')
+PARSE_LOCK = threading.Lock()
 
-@dataclass(frozen=True, slots=True)
+
+class UnusableBody(Exception):
+    """A body that looked like a successful answer turned out not to be one (e.g. cut short)."""
+
+
 class Envelope:
-    """A parsed body. `problem` is set when the body is not a usable envelope at all."""
+    """A TikTok answer. `problem` is set when the body is not a usable envelope at all."""
 
-    code: int | None
-    message: str
-    request_id: str
-    data: Any
-    problem: str | None = None
+    __slots__ = ("_content", "_data", "code", "message", "problem", "request_id")
+
+    def __init__(
+        self,
+        code: int | None,
+        message: str,
+        request_id: str,
+        data: Any,
+        problem: str | None = None,
+        content: bytes | None = None,
+    ) -> None:
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.problem = problem
+        self._data = data
+        self._content = content
 
     @property
     def ok(self) -> bool:
         return self.problem is None and self.code == 0
 
+    @property
+    def data(self) -> Any:
+        if self._content is not None:
+            parsed = _parse(self._content)
+            self._content = None
+            if not parsed.ok:
+                self.problem = parsed.problem or f"code {parsed.code}"
+                raise UnusableBody(self.problem)
+            self.message, self.request_id, self._data = parsed.message, parsed.request_id, parsed._data
+        return self._data
+
 
 def envelope_of(response: requests.Response) -> Envelope:
-    """Parse once per response: the error handler and the stream both need the body."""
+    """Read once per response: the error handler, the budget and the stream all need it."""
     cached = getattr(response, _CACHE_ATTRIBUTE, None)
     if cached is None:
-        cached = _parse(response.content)
+        content = response.content
+        if (
+            len(content) >= LAZY_BODY_BYTES
+            and _SUCCESS_PREFIX.match(content)
+            and content.rstrip().endswith(b"}")
+        ):
+            cached = Envelope(0, "OK", "", None, content=content)
+        else:
+            cached = _parse(content)
         setattr(response, _CACHE_ATTRIBUTE, cached)
     return cached
 

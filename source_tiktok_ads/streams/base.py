@@ -18,8 +18,10 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from ..advertisers import AdvertiserDirectory
 from ..api.auth import AccessTokenAuthenticator
+from ..api.envelope import PARSE_LOCK, UnusableBody
 from ..api.errors import (
     AccessDenied,
+    TikTokApiError,
     TikTokBackoffStrategy,
     TikTokErrorHandler,
     gave_up,
@@ -30,6 +32,7 @@ from ..config import TikTokAdsConfig
 from ..prefetch import Page, Prefetcher, slice_key
 
 MAX_PAGE_SIZE = 1000
+UNUSABLE_BODY_ATTEMPTS = 4
 
 
 @dataclass
@@ -224,14 +227,40 @@ class TikTokStream(HttpStream, ABC):
         """
         next_page_token: Mapping[str, Any] | None = None
         while True:
-            _, response = self._fetch_next_page(request_slice, {}, next_page_token)
-            data = raise_for_stream_handled_code(response).data
-            next_page_token = next_page_from_page_info(data, self.records_field) if self.page_size else None
-            result = convert(data)
-            del response, data
+            result, next_page_token = self._fetch_and_convert(request_slice, next_page_token, convert)
             yield result
             if not next_page_token:
                 return
+
+    def _fetch_and_convert(
+        self,
+        request_slice: Mapping[str, Any],
+        page_token: Mapping[str, Any] | None,
+        convert: Callable[[Mapping[str, Any]], Any],
+    ) -> tuple[Any, Mapping[str, Any] | None]:
+        """One page, parsed and converted under PARSE_LOCK so that one parsed page at a time is alive.
+
+        A large body is only checked by its first bytes in the HTTP client (see `api.envelope`); if it
+        then proves unusable (cut short), the page is asked for again, like any other transient failure.
+        """
+        for attempt in range(1, UNUSABLE_BODY_ATTEMPTS + 1):
+            _, response = self._fetch_next_page(request_slice, {}, page_token)
+            with PARSE_LOCK:
+                try:
+                    data = raise_for_stream_handled_code(response).data
+                except UnusableBody as problem:
+                    if attempt == UNUSABLE_BODY_ATTEMPTS:
+                        raise TikTokApiError(
+                            message=f"Unusable response from {self.path()} after {attempt} attempts: {problem}.",
+                            failure_type=FailureType.transient_error,
+                        ) from None
+                    self.logger.info(f"{self.name}: unusable page ({problem}); asking for it again.")
+                    continue
+                next_page_token = (
+                    next_page_from_page_info(data, self.records_field) if self.page_size else None
+                )
+                return convert(data), next_page_token
+        raise AssertionError("unreachable")
 
     def _fetch_next_page(
         self,
