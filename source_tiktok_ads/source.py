@@ -44,6 +44,9 @@ CHECK_MAX_RETRIES = 2
 
 
 class SourceTiktokAds(ProtocolInputs, AbstractSource):
+    # While a read runs: the stream instances whose slices were planned (and are being fetched ahead).
+    _streams_of_this_read: list[Stream] | None = None
+
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl=DOCUMENTATION_URL,
@@ -98,7 +101,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             prefetcher.close()
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
-        if getattr(self, "_streams_of_this_read", None) is not None:
+        if self._streams_of_this_read is not None:
             return self._streams_of_this_read
         parsed = self._parse(config)
         logger = logging.getLogger("airbyte")
