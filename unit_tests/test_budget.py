@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 import time
+from types import SimpleNamespace
 
+import pytest
 import requests
 import requests_mock
+from airbyte_cdk.sources.streams import call_rate
+from pyrate_limiter import clocks as pyrate_clocks
 
 from source_tiktok_ads.api import budget as budget_module
 from source_tiktok_ads.api.budget import AdaptiveBudget
@@ -57,3 +63,74 @@ def test_other_errors_do_not_pause() -> None:
     for code in (50000, 40002, 40001):
         budget.update_from_response(request(), response(code))
     assert budget.paused_for == 0
+
+
+class FakeClock:
+    """Time that moves only when someone sleeps: the limiter's decisions, without waiting for them."""
+
+    def __init__(self) -> None:
+        self.seconds = 1_000_000.0
+
+    def time(self) -> float:
+        return self.seconds
+
+    def sleep(self, seconds: float) -> None:
+        # The CDK retries immediately when told to wait 0 ms; a tick keeps the fake time moving.
+        self.seconds += max(seconds, 0.001)
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    clock = FakeClock()
+    fake_time = SimpleNamespace(time=clock.time, monotonic=clock.time, sleep=clock.sleep)
+    # pyrate-limiter stamps calls with time.time(); the CDK and our pause wait with time.sleep().
+    monkeypatch.setattr(pyrate_clocks, "time", clock.time)
+    monkeypatch.setattr(call_rate, "time", fake_time)
+    monkeypatch.setattr(budget_module, "time", fake_time)
+    return clock
+
+
+def grant_times(budget: AdaptiveBudget, clock: FakeClock, calls: int) -> list[float]:
+    granted = []
+    for _ in range(calls):
+        budget.acquire_call(request())
+        granted.append(clock.seconds)
+    return granted
+
+
+def most_calls_in_any_window(granted: list[float], window_seconds: float) -> int:
+    most, first = 0, 0
+    for last, at in enumerate(granted):
+        while at - granted[first] >= window_seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
+@pytest.mark.parametrize("per_second, per_minute", [(10, 600), (3, 100), (2.5, 120), (0.5, 600)])
+def test_limiter_never_exceeds_its_rates_in_any_window(fake_clock, per_second, per_minute) -> None:
+    budget = AdaptiveBudget(requests_per_second=per_second, requests_per_minute=per_minute)
+    granted = grant_times(budget, fake_clock, calls=3 * per_minute + 1)
+
+    gaps = [later - earlier for earlier, later in itertools.pairwise(granted)]
+    assert min(gaps) >= 1 / per_second
+    assert most_calls_in_any_window(granted, 1.0) <= math.ceil(per_second)
+    assert most_calls_in_any_window(granted, 60.0) <= per_minute
+    # ... and the budget is used, not wasted: three minutes' worth of calls (or three minutes at the
+    # per-second rate, whichever binds) take that long plus the 5% margin, and no more.
+    elapsed = granted[-1] - granted[0]
+    ideal = 3 * max(60.0, per_minute / per_second)
+    assert ideal <= elapsed <= ideal * 1.1
+
+
+def test_a_throttling_answer_holds_every_call_for_the_pause(fake_clock) -> None:
+    budget = AdaptiveBudget(requests_per_second=10, requests_per_minute=600)
+    grant_times(budget, fake_clock, calls=5)
+    throttled_at = fake_clock.seconds
+    with requests_mock.Mocker() as mock:
+        mock.get(BASE_URL + "ad/get/", json=envelope(code=40100))
+        budget.update_from_response(request(), requests.get(BASE_URL + "ad/get/", timeout=1))
+    granted = grant_times(budget, fake_clock, calls=20)
+
+    assert granted[0] >= throttled_at + budget_module.FIRST_PAUSE_SECONDS
+    assert most_calls_in_any_window(granted, 1.0) <= 10

@@ -27,12 +27,12 @@ MAX_PAUSE_SECONDS = 300.0
 
 class AdaptiveBudget(APIBudget):
     def __init__(self, requests_per_second: float, requests_per_minute: int) -> None:
-        # TikTok counts a request when it arrives, we when we send it: varying latency can squeeze
-        # 11 arrivals into one of TikTok's seconds. The windows are a little longer than TikTok's.
-        limit = max(1, round(requests_per_second))
-        per_second = Rate(
-            limit=limit, interval=timedelta(seconds=WINDOW_MARGIN * limit / requests_per_second)
-        )
+        # Calls are spaced evenly, one every 1/requests_per_second, instead of in bursts at the start of
+        # each second: a fractional share of the app's budget (10 QPS split between 4 connections) then
+        # never sends more than its share rounded up in any second. TikTok counts a request when it
+        # arrives, we when we send it: varying latency can squeeze 11 arrivals into one of TikTok's
+        # seconds, so the spacing and the minute window are a little longer than TikTok's.
+        per_second = Rate(limit=1, interval=timedelta(seconds=WINDOW_MARGIN / requests_per_second))
         per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
         self._lock = threading.Lock()
