@@ -16,9 +16,12 @@ class AdvertiserCursors:
     def __init__(self, cursor_field: str) -> None:
         self.cursor_field = cursor_field
         self._values: dict[str, str] = {}
+        # The CDK reads a stream's state after every record; it is rebuilt only when a cursor moves.
+        self._state: dict[str, Any] | None = None
 
     def load(self, state: Mapping[str, Any] | None, logger: logging.Logger) -> None:
         self._values = {}
+        self._state = None
         if not state:
             return
         entries = state.get("states") if isinstance(state, Mapping) else None
@@ -42,11 +45,14 @@ class AdvertiserCursors:
         """Move the cursor forward only; callers pass values in one sortable string format."""
         if value and value > self._values.get(advertiser_id, ""):
             self._values[advertiser_id] = value
+            self._state = None
 
     def as_state(self) -> dict[str, Any]:
-        return {
-            "states": [
-                {"partition": {"advertiser_id": advertiser_id}, "cursor": {self.cursor_field: value}}
-                for advertiser_id, value in sorted(self._values.items())
-            ]
-        }
+        if self._state is None:
+            self._state = {
+                "states": [
+                    {"partition": {"advertiser_id": advertiser_id}, "cursor": {self.cursor_field: value}}
+                    for advertiser_id, value in sorted(self._values.items())
+                ]
+            }
+        return self._state

@@ -7,6 +7,7 @@ user switching connectors keeps their downstream models.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from ..config import DataLevel, ReportType, TimeGranularity
 from .catalog import ID_DIMENSION_BY_LEVEL, accepted_metrics
@@ -34,11 +35,12 @@ class ReportDefinition:
     def id_dimension(self) -> str:
         return ID_DIMENSION_BY_LEVEL[self.data_level]
 
-    @property
+    # Cached: the CDK asks for the cursor field once per record.
+    @cached_property
     def time_dimension(self) -> str | None:
         return TIME_DIMENSION.get(self.granularity)
 
-    @property
+    @cached_property
     def dimensions(self) -> tuple[str, ...]:
         time = (self.time_dimension,) if self.time_dimension else ()
         return (self.id_dimension, *time, *self.breakdowns)
