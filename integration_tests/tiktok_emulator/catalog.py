@@ -92,16 +92,28 @@ def _q(value: Decimal, digits: int) -> str:
     return str(value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP))
 
 
+def _fixed(numerator: int, denominator: int, digits: int) -> str:
+    """The value `numerator / denominator / 10**digits`, rounded half up to `digits` places and
+    formatted as `_q` does. Integer arithmetic: formatting every metric of every row through Decimal
+    was the emulator's largest cost."""
+    if numerator < 0 or denominator <= 0:
+        return _q(Decimal(numerator) / denominator / 10**digits, digits)
+    rounded = (2 * numerator + denominator) // (2 * denominator)
+    if digits == 0:
+        return str(rounded)
+    whole, fraction = divmod(rounded, 10**digits)
+    return f"{whole}.{fraction:0{digits}d}"
+
+
 def fmt_money(milli: int) -> str:
-    return _q(Decimal(milli) / 1000, 3)
+    return _fixed(milli, 1, 3)
 
 
 def fmt_ratio(num: int, den: int, scale: int = 1, digits: int = 2, num_milli: bool = False) -> str:
     # TikTok reports 0 rather than an error or infinity when the denominator is empty.
     if den == 0:
-        return _q(Decimal(0), digits)
-    n = Decimal(num) / 1000 if num_milli else Decimal(num)
-    return _q(n * scale / den, digits)
+        return _fixed(0, 1, digits)
+    return _fixed(num * scale * 10**digits, den * (1000 if num_milli else 1), digits)
 
 
 Counters = list[int]
