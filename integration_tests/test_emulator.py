@@ -823,3 +823,34 @@ def test_cli_prints_url_and_serves():
     finally:
         proc.terminate()
         assert proc.wait(timeout=10) == 0
+
+
+def test_metric_formatting_rounds_half_up_like_decimal() -> None:
+    """TikTok's metric strings are fixed-point, rounded half up; the emulator's integer shortcut must
+    print exactly what the Decimal definition prints, halves and negatives included."""
+    import random
+
+    from tiktok_emulator.catalog import _q, fmt_money, fmt_ratio
+
+    def by_decimal(num: int, den: int, scale: int, digits: int, num_milli: bool) -> str:
+        if den == 0:
+            return _q(Decimal(0), digits)
+        value = Decimal(num) / 1000 if num_milli else Decimal(num)
+        return _q(value * scale / den, digits)
+
+    rng = random.Random(7)
+    cases = [(5, 2, 1, 0, False), (1, 8, 100, 2, False), (1, 2000, 1, 3, True), (-3, 2, 1, 0, False)]
+    for _ in range(5000):
+        cases.append(
+            (
+                rng.randint(-(10**6), 10 ** rng.randint(0, 10)),
+                rng.choice([0, 2, 4, 8, 200, rng.randint(1, 10 ** rng.randint(1, 8))]),
+                rng.choice([1, 100, 1000]),
+                rng.choice([0, 2, 3, 4]),
+                rng.random() < 0.5,
+            )
+        )
+    for case in cases:
+        assert fmt_ratio(*case) == by_decimal(*case), case
+    for milli in [0, 5, 499, 500, -1500, *(rng.randint(0, 10**12) for _ in range(2000))]:
+        assert fmt_money(milli) == _q(Decimal(milli) / 1000, 3), milli
