@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
 import time
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import requests
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
+from tiktok_emulator.catalog import _q, fmt_money, fmt_ratio
 
 END = date(2026, 11, 25)
 SPEC = DatasetSpec(
@@ -828,9 +830,6 @@ def test_cli_prints_url_and_serves():
 def test_metric_formatting_rounds_half_up_like_decimal() -> None:
     """TikTok's metric strings are fixed-point, rounded half up; the emulator's integer shortcut must
     print exactly what the Decimal definition prints, halves and negatives included."""
-    import random
-
-    from tiktok_emulator.catalog import _q, fmt_money, fmt_ratio
 
     def by_decimal(num: int, den: int, scale: int, digits: int, num_milli: bool) -> str:
         if den == 0:

@@ -34,7 +34,7 @@ class AdaptiveBudget(APIBudget):
         # seconds, so the spacing and the minute window are a little longer than TikTok's.
         # Measured against bursts of `requests_per_second` calls per window (small benchmark, 100 ms
         # latency, emulator capped at 10 QPS, 3 runs each): 1-2 throttled answers -> 0, at the cost of
-        # fuller pipelines (peak RSS +40 MiB, still bounded by the page permits).
+        # fuller pipelines (peak RSS +40-85 MiB, still bounded by the page permits).
         per_second = Rate(limit=1, interval=timedelta(seconds=WINDOW_MARGIN / requests_per_second))
         per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
