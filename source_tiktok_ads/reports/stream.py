@@ -158,6 +158,11 @@ class ReportStream(TikTokStream, CheckpointMixin):
         ):
             yield {**stream_slice, "top_view": True}
 
+    def repeat_key_getter(self) -> None:
+        # `_fetch_complete_window` already drops every row whose key was emitted for the window, on any
+        # page: checking each record's key a second time cost about 4% of the CPU of a wide report read.
+        return None
+
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._records.build(item, stream_slice["advertiser_id"])
 
@@ -220,7 +225,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
                 for item in data.get(records_field) or []:
                     rows += 1
                     row_dimensions = item.get("dimensions") or {}
-                    key = tuple(row_dimensions.get(name) for name in dimensions)
+                    key = tuple(map(row_dimensions.get, dimensions))
                     if None in key:
                         raise TikTokApiError(
                             message=f"{self.name}: TikTok returned a row without "

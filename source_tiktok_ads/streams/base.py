@@ -196,7 +196,7 @@ class TikTokStream(HttpStream, ABC):
         records takes far less memory than the parsed page it came from, and it is what waits."""
         transform = self.transform
         records_field = self.records_field
-        key_of = primary_key_getter(self.primary_key)
+        key_of = self.repeat_key_getter()
         previous_keys: set[Any] = set()
         for request_slice in self.request_slices(stream_slice):
 
@@ -207,6 +207,10 @@ class TikTokStream(HttpStream, ABC):
                 if key_of is not None:
                     records, previous_keys = drop_repeats(records, previous_keys, key_of)
                 yield records
+
+    def repeat_key_getter(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The key by which a page's repeats of the previous page are recognised (None: no check)."""
+        return primary_key_getter(self.primary_key)
 
     @staticmethod
     def records_of(items: list[dict[str, Any]], request_slice: Mapping[str, Any], transform: Any) -> Page:
