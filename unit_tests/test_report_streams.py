@@ -281,7 +281,8 @@ class ShiftingPages:
         self.calls = 0
         self.settle_after = settle_after
 
-    def row(self, ad: int) -> dict[str, Any]:
+    @staticmethod
+    def row(ad: int) -> dict[str, Any]:
         return {
             "dimensions": {"ad_id": str(ad), "stat_time_day": f"{TODAY} 00:00:00"},
             "metrics": {"spend": "1"},
@@ -311,6 +312,24 @@ def test_a_window_whose_rows_do_not_add_up_is_read_again_without_duplicates() ->
     output = read_report("ads_reports_daily", fake, start_date=TODAY.isoformat())  # type: ignore[arg-type]
     assert sorted(record.record.data["ad_id"] for record in output.records) == ["1", "2", "3"]
     assert fake.calls == 4
+    assert not output.errors
+
+
+def test_a_row_pushed_onto_the_next_page_is_emitted_once() -> None:
+    """A row created ahead of the offset between two page requests pushes the last row of page 1
+    onto page 2: the window check alone must keep it from being emitted twice."""
+    pages = {
+        1: [ShiftingPages.row(1), ShiftingPages.row(2)],
+        2: [ShiftingPages.row(2), ShiftingPages.row(3)],
+    }
+
+    def shifted(request: Any, context: Any) -> dict[str, Any]:
+        page = int(query_of(request)["page"])
+        info = {"page": page, "page_size": 2, "total_number": 4, "total_page": 2}
+        return envelope({"list": pages[page], "page_info": info})
+
+    output = read_report("ads_reports_daily", shifted, start_date=TODAY.isoformat())  # type: ignore[arg-type]
+    assert [record.record.data["ad_id"] for record in output.records] == ["1", "2", "3"]
     assert not output.errors
 
 
