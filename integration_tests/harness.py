@@ -22,6 +22,15 @@ def connector_command() -> list[str]:
     return [script] if script else [sys.executable, "-m", "source_tiktok_ads"]
 
 
+# The same source behind airbyte-cdk's own `launch`, as a CDK user embedding it would run it.
+CDK_LAUNCH = [
+    sys.executable,
+    "-c",
+    "import sys; from airbyte_cdk.entrypoint import launch; from source_tiktok_ads.source import SourceTiktokAds; "
+    "launch(SourceTiktokAds(), sys.argv[1:])",
+]
+
+
 @dataclass
 class ConnectorRun:
     returncode: int
@@ -80,9 +89,10 @@ def run_connector(
     state: list[dict[str, Any]] | None = None,
     timeout: float = 600,
     raw_config: str | None = None,
+    entry_point: list[str] | None = None,
 ) -> ConnectorRun:
     with tempfile.TemporaryDirectory() as directory:
-        args = [*connector_command(), command]
+        args = [*(entry_point or connector_command()), command]
         for flag, content in (("--config", config), ("--catalog", catalog), ("--state", state)):
             if content is None and not (flag == "--config" and raw_config is not None):
                 continue

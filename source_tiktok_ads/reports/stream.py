@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
+from ..prefetch import Page
 from ..state import AdvertiserCursors
 from ..streams.base import SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
@@ -166,10 +167,10 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         return self._records.build(item, stream_slice["advertiser_id"])
 
-    def read_slice(
+    def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
-        yield from super().read_slice(sync_mode, stream_slice, stream_state)
+    ) -> Iterable[Page]:
+        yield from super().read_slice_pages(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
             self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))
 

@@ -30,6 +30,7 @@ from ..api.errors import (
 from ..api.params import REQUEST_TIMEOUT, encode_params
 from ..config import TikTokAdsConfig
 from ..prefetch import Page, Prefetcher, slice_key
+from ..record_lines import RecordLines, record_lines
 
 MAX_PAGE_SIZE = 1000
 UNUSABLE_BODY_ATTEMPTS = 4
@@ -118,6 +119,9 @@ def with_scope_hint(denied: AccessDenied) -> AccessDenied:
 class TikTokStream(HttpStream, ABC):
     page_size = MAX_PAGE_SIZE
     records_field = "list"
+    # Set by the source when its entry point writes `RecordLines`: read_records then yields one
+    # message per page instead of one record at a time.
+    emits_record_lines = False
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
@@ -311,21 +315,29 @@ class TikTokStream(HttpStream, ABC):
         cursor_field: list[str] | None = None,
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
-    ) -> Iterable[Mapping[str, Any]]:
+    ) -> Iterable[Mapping[str, Any] | RecordLines]:
         # A missing permission for one advertiser fails this stream for that advertiser only: the other
         # advertisers are still read, and the stream reports the failure once all of them are done.
         try:
-            yield from self.read_slice(sync_mode, stream_slice or {}, stream_state or {})
+            pages = self.read_slice_pages(sync_mode, stream_slice or {}, stream_state or {})
+            if self.emits_record_lines:
+                name = self.name
+                for page in pages:
+                    if page:
+                        yield record_lines(name, page)
+            else:
+                for page in pages:
+                    yield from page
         except AccessDenied as denied:
             with_scope_hint(denied)
             self.logger.error(denied.message)
             self._denied.append(denied)
 
-    def read_slice(
+    def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
-        for records in self.pages(stream_slice):
-            yield from records
+    ) -> Iterable[Page]:
+        """The records of one CDK slice, a page at a time, in order."""
+        return self.pages(stream_slice)
 
     def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
         self._denied = []

@@ -15,6 +15,7 @@ from typing import Any
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
+from ..prefetch import Page
 from ..state import AdvertiserCursors
 from ..timestamps import utc_timestamp
 from .base import MAX_PAGE_SIZE, SyncContext, TikTokStream
@@ -124,20 +125,23 @@ class EntityStream(AdvertiserObjectStream, CheckpointMixin):
     def state(self, value: Mapping[str, Any]) -> None:
         self._cursors.load(value, self.logger)
 
-    def read_slice(
+    def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Mapping[str, Any]]:
+    ) -> Iterable[Page]:
         advertiser_id = stream_slice["advertiser_id"]
         since = self._cursors.get(advertiser_id) if sync_mode == SyncMode.incremental else None
         newest = None
-        for record in super().read_slice(sync_mode, stream_slice, stream_state):
-            # Smart+ ads and freshly uploaded assets may have no modify_time: their creation time stands
-            # in, and a record with neither is still emitted (it just cannot move the cursor).
-            cursor_value = record.get(CURSOR_FIELD) or record.get("create_time")
-            if cursor_value and (newest is None or cursor_value > newest):
-                newest = cursor_value
-            if since is None or cursor_value is None or cursor_value >= since:
-                yield record
+        for page in super().read_slice_pages(sync_mode, stream_slice, stream_state):
+            kept = []
+            for record in page:
+                # Smart+ ads and freshly uploaded assets may have no modify_time: their creation time
+                # stands in, and a record with neither is still emitted (it just cannot move the cursor).
+                cursor_value = record.get(CURSOR_FIELD) or record.get("create_time")
+                if cursor_value and (newest is None or cursor_value > newest):
+                    newest = cursor_value
+                if since is None or cursor_value is None or cursor_value >= since:
+                    kept.append(record)
+            yield kept
         # Only after every listing of the advertiser is read: a failure in between must not skip objects.
         self._cursors.advance(advertiser_id, newest)
 

@@ -1,0 +1,85 @@
+"""A page of records written in one go reads exactly as the CDK would have written each record."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+
+import pytest
+from airbyte_cdk.entrypoint import AirbyteEntrypoint
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteRecordMessage,
+    AirbyteStateBlob,
+    AirbyteStateMessage,
+    AirbyteStateType,
+    AirbyteStreamState,
+    StreamDescriptor,
+    Type,
+)
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_tiktok_ads.config import parse_config
+from source_tiktok_ads.record_lines import record_lines
+from source_tiktok_ads.run import TikTokAdsEntrypoint
+
+from .conftest import raw_config
+
+RECORDS = [
+    {"ad_id": "1", "stat_time_day": "2026-01-01 00:00:00", "metrics": {"spend": 1.5, "clicks": 3}},
+    # Top-level nulls are left out by the CDK; nested ones are kept.
+    {"ad_id": "2", "campaign_name": None, "metrics": {"spend": None, "ctr": 0.1, "cpm": 1e20}},
+    {"ad_id": "3", "name": "Café «été» 😀", "tags": [None, {"x": None}], "ok": True, "empty": {}},
+    {},
+]
+
+
+def cdk_line(stream: str, data: dict, emitted_at: int) -> str:
+    message = AirbyteMessage(
+        type=Type.RECORD, record=AirbyteRecordMessage(stream=stream, data=data, emitted_at=emitted_at)
+    )
+    return AirbyteEntrypoint.airbyte_message_to_string(message)
+
+
+def test_each_line_is_the_cdks_serialisation_of_the_record() -> None:
+    page = record_lines("ads_reports_daily", RECORDS)
+    lines = page.lines.split("\n")
+    assert page.count == len(RECORDS) == len(lines)
+    for line, record in zip(lines, RECORDS, strict=True):
+        assert line == cdk_line("ads_reports_daily", record, page.record.emitted_at)
+
+
+def test_an_integer_beyond_64_bits_falls_back_to_the_json_module_like_the_cdk() -> None:
+    records = [{"id": "1", "big": 2**70, "gone": None}, {"id": "2"}]
+    page = record_lines("ads", records)
+    parsed = [json.loads(line) for line in page.lines.split("\n")]
+    assert [message["record"]["data"] for message in parsed] == [{"id": "1", "big": 2**70}, {"id": "2"}]
+    assert {message["record"]["stream"] for message in parsed} == {"ads"}
+
+
+def test_state_messages_count_every_record_of_a_page() -> None:
+    counts: defaultdict = defaultdict(float)
+    for message in (record_lines("ads", RECORDS), record_lines("ads", RECORDS[:1])):
+        TikTokAdsEntrypoint.handle_record_counts(message, counts)
+    single = AirbyteMessage(
+        type=Type.RECORD, record=AirbyteRecordMessage(stream="ads", data={"ad_id": "9"}, emitted_at=1)
+    )
+    TikTokAdsEntrypoint.handle_record_counts(single, counts)
+    state = AirbyteMessage(
+        type=Type.STATE,
+        state=AirbyteStateMessage(
+            type=AirbyteStateType.STREAM,
+            stream=AirbyteStreamState(
+                stream_descriptor=StreamDescriptor(name="ads"), stream_state=AirbyteStateBlob(states=[])
+            ),
+        ),
+    )
+    TikTokAdsEntrypoint.handle_record_counts(state, counts)
+    assert state.state.sourceStats.recordCount == len(RECORDS) + 1 + 1
+
+
+@pytest.mark.parametrize("internal_key", ["_limit", "_page_size"])
+def test_the_cdks_record_limit_cannot_reach_a_read(internal_key: str) -> None:
+    # airbyte-cdk would count a record limit in messages, i.e. in pages here: the config must refuse it.
+    with pytest.raises(AirbyteTracedException, match=f"'{internal_key}': unknown key"):
+        parse_config({**raw_config(), internal_key: 5})
