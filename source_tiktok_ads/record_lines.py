@@ -34,7 +34,7 @@ class RecordLines(AirbyteMessage):
     asks for these (see `SourceTiktokAds.read`).
     """
 
-    lines: str
+    lines: bytes  # UTF-8, no trailing newline
     count: int
 
 
@@ -69,6 +69,6 @@ def record_lines(stream_name: str, records: Sequence[Mapping[str, Any]]) -> Reco
     message = RecordLines(
         type=Type.RECORD, record=AirbyteRecordMessage(stream=stream_name, data={}, emitted_at=emitted_at)
     )
-    message.lines = lines.decode()
+    message.lines = lines
     message.count = len(records)
     return message

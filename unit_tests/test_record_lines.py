@@ -43,7 +43,7 @@ def cdk_line(stream: str, data: dict, emitted_at: int) -> str:
 
 def test_each_line_is_the_cdks_serialisation_of_the_record() -> None:
     page = record_lines("ads_reports_daily", RECORDS)
-    lines = page.lines.split("\n")
+    lines = page.lines.decode().split("\n")
     assert page.count == len(RECORDS) == len(lines)
     for line, record in zip(lines, RECORDS, strict=True):
         assert line == cdk_line("ads_reports_daily", record, page.record.emitted_at)
@@ -52,7 +52,7 @@ def test_each_line_is_the_cdks_serialisation_of_the_record() -> None:
 def test_an_integer_beyond_64_bits_falls_back_to_the_json_module_like_the_cdk() -> None:
     records = [{"id": "1", "big": 2**70, "gone": None}, {"id": "2"}]
     page = record_lines("ads", records)
-    parsed = [json.loads(line) for line in page.lines.split("\n")]
+    parsed = [json.loads(line) for line in page.lines.decode().split("\n")]
     assert [message["record"]["data"] for message in parsed] == [{"id": "1", "big": 2**70}, {"id": "2"}]
     assert {message["record"]["stream"] for message in parsed} == {"ads"}
 

@@ -17,9 +17,8 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
-from ..prefetch import Page
 from ..state import AdvertiserCursors
-from ..streams.base import SyncContext, TikTokStream
+from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .records import RecordBuilder, report_json_schema
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
@@ -62,6 +61,8 @@ def report_query(
 
 
 class ReportStream(TikTokStream, CheckpointMixin):
+    writes_lines_on_worker = True
+
     def __init__(self, context: SyncContext, definition: ReportDefinition) -> None:
         self.definition = definition
         self._records = RecordBuilder(definition)
@@ -169,7 +170,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Page]:
+    ) -> Iterable[FetchedPage]:
         yield from super().read_slice_pages(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
             self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))

@@ -33,6 +33,8 @@ from ..prefetch import Page, Prefetcher, slice_key
 from ..record_lines import RecordLines, record_lines
 
 MAX_PAGE_SIZE = 1000
+# A page of records, or the same page already written as RECORD lines on the worker.
+FetchedPage = Page | RecordLines
 UNUSABLE_BODY_ATTEMPTS = 4
 
 
@@ -122,6 +124,10 @@ class TikTokStream(HttpStream, ABC):
     # Set by the source when its entry point writes `RecordLines`: read_records then yields one
     # message per page instead of one record at a time.
     emits_record_lines = False
+    # Streams whose records nothing on the main thread looks at (and that need no repeat filter after
+    # conversion) have their pages written as lines on the worker: a waiting page then holds the text,
+    # less than half the memory of the records.
+    writes_lines_on_worker = False
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
@@ -195,17 +201,23 @@ class TikTokStream(HttpStream, ABC):
         """The listings that together make up one CDK slice (e.g. one per buying-type group)."""
         return [stream_slice]
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
+    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[FetchedPage]:
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
         records takes far less memory than the parsed page it came from, and it is what waits."""
         transform = self.transform
         records_field = self.records_field
         key_of = self.repeat_key_getter()
         previous_keys: set[Any] = set()
+        lines_stream_name = (
+            self.name if self.emits_record_lines and self.writes_lines_on_worker and key_of is None else None
+        )
         for request_slice in self.request_slices(stream_slice):
 
-            def to_records(data: Mapping[str, Any], request_slice: Mapping[str, Any] = request_slice) -> Page:
-                return self.records_of(data.get(records_field) or [], request_slice, transform)
+            def to_records(
+                data: Mapping[str, Any], request_slice: Mapping[str, Any] = request_slice
+            ) -> FetchedPage:
+                records = self.records_of(data.get(records_field) or [], request_slice, transform)
+                return record_lines(lines_stream_name, records) if lines_stream_name and records else records
 
             for records in self.fetch_listing(request_slice, to_records):
                 if key_of is not None:
@@ -283,7 +295,7 @@ class TikTokStream(HttpStream, ABC):
             # Retries ran out: the message says how many attempts, how long, and for which request.
             raise gave_up(error, self._http_client, time.monotonic() - started) from None
 
-    def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[Page]:
+    def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[FetchedPage]:
         """Prefetched pages of a planned slice, or fetched here and now."""
         prefetcher = self.context.prefetcher
         feed = prefetcher.take(slice_key(self.name, stream_slice)) if prefetcher else None
@@ -323,7 +335,9 @@ class TikTokStream(HttpStream, ABC):
             if self.emits_record_lines:
                 name = self.name
                 for page in pages:
-                    if page:
+                    if page.__class__ is RecordLines:
+                        yield page
+                    elif page:
                         yield record_lines(name, page)
             else:
                 for page in pages:
@@ -335,7 +349,7 @@ class TikTokStream(HttpStream, ABC):
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
-    ) -> Iterable[Page]:
+    ) -> Iterable[FetchedPage]:
         """The records of one CDK slice, a page at a time, in order."""
         return self.pages(stream_slice)
 
