@@ -8,16 +8,17 @@ record with orjson, and it was a quarter of the connector's CPU on wide reports.
 
 So our entry point asks the streams for one `RecordLines` message per page instead: the CDK's read
 loop (stream statuses, state checkpoints after each slice, error handling) runs once per page, and
-the page is serialised here, byte for byte as the CDK would have written each record. Only our
-entry point knows how to write these messages (`TikTokAdsEntrypoint`); any other entry point reads
-the usual one-message-per-record way.
+the page is serialised here, byte for byte as the CDK would have written each record. A page written
+on a fetch worker carries the time it was written as `emitted_at`, at most the prefetch queue's delay
+before it reaches stdout. Only our entry point knows how to write these messages
+(`TikTokAdsEntrypoint`); any other entry point reads the usual one-message-per-record way.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -39,7 +40,6 @@ class RecordLines(AirbyteMessage):
 
 
 def _data_json(record: Mapping[str, Any]) -> bytes:
-    # The CDK's serialiser leaves out the record's top-level null fields; so do we, for identical output.
     data = {name: value for name, value in record.items() if value is not None}
     try:
         return orjson.dumps(data)
@@ -55,20 +55,23 @@ def _data_json(record: Mapping[str, Any]) -> bytes:
         ) from error
 
 
-def record_lines(stream_name: str, records: Sequence[Mapping[str, Any]]) -> RecordLines:
+def record_lines(stream_name: str, records: Iterable[Mapping[str, Any]]) -> RecordLines:
+    """The records (any iterable: a generator lets each record go as soon as it is written) as lines."""
     emitted_at = time.time_ns() // 1_000_000
     head = b'{"type":"RECORD","record":{"stream":' + orjson.dumps(stream_name) + b',"data":'
     tail = b',"emitted_at":' + str(emitted_at).encode() + b"}}"
     dumps = orjson.dumps
-    try:
-        lines = b"\n".join(
-            [head + dumps({k: v for k, v in record.items() if v is not None}) + tail for record in records]
-        )
-    except TypeError:
-        lines = b"\n".join([head + _data_json(record) + tail for record in records])
+    written: list[bytes] = []
+    append = written.append
+    for record in records:
+        try:
+            # The CDK's serialiser leaves out a record's top-level null fields (not nested ones); so do we.
+            append(head + dumps({k: v for k, v in record.items() if v is not None}) + tail)
+        except TypeError:
+            append(head + _data_json(record) + tail)
     message = RecordLines(
         type=Type.RECORD, record=AirbyteRecordMessage(stream=stream_name, data={}, emitted_at=emitted_at)
     )
-    message.lines = lines
-    message.count = len(records)
+    message.lines = b"\n".join(written)
+    message.count = len(written)
     return message

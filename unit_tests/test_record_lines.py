@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from typing import Any
 
 import pytest
+import requests_mock
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import (
     AirbyteMessage,
@@ -19,11 +21,14 @@ from airbyte_cdk.models import (
 )
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from source_tiktok_ads import SourceTiktokAds
 from source_tiktok_ads.config import parse_config
-from source_tiktok_ads.record_lines import record_lines
+from source_tiktok_ads.record_lines import RecordLines, record_lines
 from source_tiktok_ads.run import TikTokAdsEntrypoint
+from source_tiktok_ads.streams.base import TikTokStream
 
-from .conftest import raw_config
+from .conftest import BASE_URL, envelope, raw_config
+from .test_report_streams import FakeReports
 
 RECORDS = [
     {"ad_id": "1", "stat_time_day": "2026-01-01 00:00:00", "metrics": {"spend": 1.5, "clicks": 3}},
@@ -83,3 +88,42 @@ def test_the_cdks_record_limit_cannot_reach_a_read(internal_key: str) -> None:
     # airbyte-cdk would count a record limit in messages, i.e. in pages here: the config must refuse it.
     with pytest.raises(AirbyteTracedException, match=f"'{internal_key}': unknown key"):
         parse_config({**raw_config(), internal_key: 5})
+
+
+def report_and_campaign_streams(**config: Any) -> tuple[TikTokStream, TikTokStream]:
+    by_name = {
+        stream.name: stream
+        for stream in SourceTiktokAds().streams(raw_config(advertiser_ids=["111"], **config))
+    }
+    return by_name["ads_reports_daily"], by_name["campaigns"]
+
+
+def test_report_pages_are_written_on_the_worker_and_entity_pages_are_not() -> None:
+    report, campaigns = report_and_campaign_streams()
+    window = {"advertiser_id": "111", "start_date": "2026-01-01", "end_date": "2026-01-03"}
+    with requests_mock.Mocker() as mock:
+        mock.get(BASE_URL + "report/integrated/get/", json=FakeReports())
+        mock.get(
+            BASE_URL + "campaign/get/",
+            json=envelope(
+                {
+                    "list": [
+                        {"campaign_id": "1", "advertiser_id": "111", "modify_time": "2026-01-01 00:00:00"}
+                    ],
+                    "page_info": {"page": 1, "page_size": 1000, "total_number": 1, "total_page": 1},
+                }
+            ),
+        )
+        as_records = list(report.fetch_pages(window))
+        report.emits_record_lines = campaigns.emits_record_lines = True
+        as_lines = list(report.fetch_pages(window))
+        # Campaign records are filtered by cursor on the main thread: they stay records until then.
+        campaign_pages = list(campaigns.fetch_pages({"advertiser_id": "111"}))
+    # One page per listing: the window, and the same window for TopView (the campaign listing has one).
+    assert len(as_lines) == len(as_records) == 2
+    for lines, records in zip(as_lines, as_records, strict=True):
+        assert isinstance(lines, RecordLines) and lines.count == len(records) == 3
+        written = [json.loads(line)["record"] for line in lines.lines.decode().split("\n")]
+        assert [record["data"] for record in written] == records
+        assert {record["stream"] for record in written} == {"ads_reports_daily"}
+    assert campaign_pages and all(isinstance(page, list) for page in campaign_pages)

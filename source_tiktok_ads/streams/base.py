@@ -216,8 +216,13 @@ class TikTokStream(HttpStream, ABC):
             def to_records(
                 data: Mapping[str, Any], request_slice: Mapping[str, Any] = request_slice
             ) -> FetchedPage:
-                records = self.records_of(data.get(records_field) or [], request_slice, transform)
-                return record_lines(lines_stream_name, records) if lines_stream_name and records else records
+                items = data.get(records_field) or []
+                if not lines_stream_name:
+                    return self.records_of(items, request_slice, transform)
+                # Each record is written and let go before the next is built: no page of records in memory.
+                records = (record for item in items if (record := transform(item, request_slice)) is not None)
+                lines = record_lines(lines_stream_name, records)
+                return lines if lines.count else []
 
             for records in self.fetch_listing(request_slice, to_records):
                 if key_of is not None:
