@@ -220,8 +220,7 @@ class TikTokStream(HttpStream, ABC):
                 if not lines_stream_name:
                     return self.records_of(items, request_slice, transform)
                 # Each record is written and let go before the next is built: no page of records in memory.
-                records = (record for item in items if (record := transform(item, request_slice)) is not None)
-                lines = record_lines(lines_stream_name, records)
+                lines = record_lines(lines_stream_name, self.each_record(items, request_slice, transform))
                 return lines if lines.count else []
 
             for records in self.fetch_listing(request_slice, to_records):
@@ -235,12 +234,16 @@ class TikTokStream(HttpStream, ABC):
 
     @staticmethod
     def records_of(items: list[dict[str, Any]], request_slice: Mapping[str, Any], transform: Any) -> Page:
-        records = []
+        return list(TikTokStream.each_record(items, request_slice, transform))
+
+    @staticmethod
+    def each_record(
+        items: list[dict[str, Any]], request_slice: Mapping[str, Any], transform: Any
+    ) -> Iterator[dict[str, Any]]:
         for item in items:
             record = transform(item, request_slice)
             if record is not None:
-                records.append(record)
-        return records
+                yield record
 
     def fetch_listing(
         self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
