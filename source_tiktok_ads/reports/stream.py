@@ -220,25 +220,36 @@ class ReportStream(TikTokStream, CheckpointMixin):
 
             def checked(data: Mapping[str, Any], totals: set[int] = totals) -> Any:
                 nonlocal rows
+                # Rows stream through as they are parsed; what the page taught (its keys, its row
+                # count) is kept only once it is converted whole, so a page asked for again after a
+                # broken body is not mistaken for rows already emitted.
+                page_keys: set[tuple[Any, ...]] = set()
+                page_rows = 0
+
+                def fresh() -> Iterator[Any]:
+                    nonlocal page_rows
+                    for item in data.get(records_field) or ():
+                        page_rows += 1
+                        row_dimensions = item.get("dimensions") or {}
+                        key = tuple(map(row_dimensions.get, dimensions))
+                        if None in key:
+                            raise TikTokApiError(
+                                message=f"{self.name}: TikTok returned a row without "
+                                f"{dict(zip(dimensions, key, strict=True))} in its primary key for advertiser "
+                                f"{request_slice['advertiser_id']}.",
+                                failure_type=FailureType.system_error,
+                            )
+                        if key not in emitted and key not in page_keys:
+                            page_keys.add(key)
+                            yield item
+
+                converted = convert({records_field: fresh()})
+                emitted.update(page_keys)
+                rows += page_rows
                 total = (data.get("page_info") or {}).get("total_number")
                 if isinstance(total, int):
                     totals.add(total)
-                fresh = []
-                for item in data.get(records_field) or []:
-                    rows += 1
-                    row_dimensions = item.get("dimensions") or {}
-                    key = tuple(map(row_dimensions.get, dimensions))
-                    if None in key:
-                        raise TikTokApiError(
-                            message=f"{self.name}: TikTok returned a row without "
-                            f"{dict(zip(dimensions, key, strict=True))} in its primary key for advertiser "
-                            f"{request_slice['advertiser_id']}.",
-                            failure_type=FailureType.system_error,
-                        )
-                    if key not in emitted:
-                        emitted.add(key)
-                        fresh.append(item)
-                return convert({records_field: fresh})
+                return converted
 
             yield from self.fetch_listing_unchecked(request_slice, checked)
             if not totals or (len(totals) == 1 and rows == next(iter(totals))):

@@ -266,16 +266,24 @@ class TikTokStream(HttpStream, ABC):
         page_token: Mapping[str, Any] | None,
         convert: Callable[[Mapping[str, Any]], Any],
     ) -> tuple[Any, Mapping[str, Any] | None]:
-        """One page, parsed and converted under PARSE_LOCK so that one parsed page at a time is alive.
+        """One page, parsed and converted under PARSE_LOCK so that one page at a time is being converted.
 
-        A large body is only checked by its first bytes in the HTTP client (see `api.envelope`); if it
-        then proves unusable (cut short), the page is asked for again, like any other transient failure.
+        A large body is only checked by its first bytes in the HTTP client and its rows are parsed as
+        `convert` reads them (see `api.envelope`); if it then proves unusable (cut short), `convert`'s
+        partial work is dropped and the page is asked for again, like any other transient failure, so
+        `convert` must keep what it learns from a page to itself until it returns.
         """
         for attempt in range(1, UNUSABLE_BODY_ATTEMPTS + 1):
             _, response = self._fetch_next_page(request_slice, {}, page_token)
             with PARSE_LOCK:
                 try:
-                    data = raise_for_stream_handled_code(response).data
+                    data = raise_for_stream_handled_code(response).data_rows_on_demand(self.records_field)
+                    converted = convert(data)
+                    # After convert: `page_info` of a page read row by row is final once its rows are read.
+                    next_page_token = (
+                        next_page_from_page_info(data, self.records_field) if self.page_size else None
+                    )
+                    return converted, next_page_token
                 except UnusableBody as problem:
                     if attempt == UNUSABLE_BODY_ATTEMPTS:
                         raise TikTokApiError(
@@ -283,11 +291,6 @@ class TikTokStream(HttpStream, ABC):
                             failure_type=FailureType.transient_error,
                         ) from None
                     self.logger.info(f"{self.name}: unusable page ({problem}); asking for it again.")
-                    continue
-                next_page_token = (
-                    next_page_from_page_info(data, self.records_field) if self.page_size else None
-                )
-                return convert(data), next_page_token
         raise AssertionError("unreachable")
 
     def _fetch_next_page(
