@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import tracemalloc
 from typing import Any
@@ -11,7 +12,14 @@ import pytest
 import requests
 import requests_mock
 
-from source_tiktok_ads.api.envelope import LAZY_BODY_BYTES, PageRows, UnusableBody, envelope_of
+from source_tiktok_ads.api.envelope import (
+    LAZY_BODY_BYTES,
+    PageRows,
+    RowsNotSplit,
+    UnusableBody,
+    convert_page,
+    envelope_of,
+)
 
 from .conftest import BASE_URL
 
@@ -77,25 +85,35 @@ SHAPES = {
 }
 
 
+def items_and_the_rest(data: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+    return list(data["list"]), {key: value for key, value in data.items() if key != "list"}
+
+
 @pytest.mark.parametrize("style", ["compact", "spaced", "indented"])
 @pytest.mark.parametrize("shape", sorted(SHAPES))
-def test_rows_on_demand_are_the_items_of_the_whole_parse(shape: str, style: str) -> None:
+def test_a_page_converts_to_what_the_whole_parse_holds(shape: str, style: str) -> None:
     body = body_of(SHAPES[shape], style)
     assert len(body) > LAZY_BODY_BYTES
     expected = orjson.loads(body)["data"]
-    data = envelope_for(body).data_rows_on_demand("list")
-    items = data["list"]
-    assert bool(items) == bool(expected["list"])
-    assert list(items) == expected["list"]
-    assert list(items) == expected["list"]  # iterating again parses again: same items
-    assert {key: value for key, value in data.items() if key != "list"} == {
-        key: value for key, value in expected.items() if key != "list"
-    }
+    data, converted = convert_page(envelope_for(body), "list", items_and_the_rest)
+    assert converted == items_and_the_rest(expected)
+    assert bool(data["list"]) == bool(expected["list"])
+    assert data.get("page_info") == expected.get("page_info")
 
 
-def test_a_well_formed_page_is_split_into_exactly_its_rows() -> None:
-    items = envelope_for(body_of(SHAPES["tricky strings"], "spaced")).data_rows_on_demand("list")["list"]
+@pytest.mark.parametrize("shape", ["plain", "page_info first", "tricky strings"])
+def test_a_well_formed_page_is_split_into_exactly_its_rows(shape: str) -> None:
+    body = body_of(SHAPES[shape], "spaced")
+    items = envelope_for(body).data_rows_on_demand("list")["list"]
     assert isinstance(items, PageRows) and len(items) == 900
+    assert list(items) == list(items) == orjson.loads(body)["data"]["list"]
+
+
+@pytest.mark.parametrize("shape", ["nested objects in rows", "another list after it"])
+def test_rows_that_do_not_come_apart_say_so(shape: str) -> None:
+    items = envelope_for(body_of(SHAPES[shape], "compact")).data_rows_on_demand("list")["list"]
+    with pytest.raises(RowsNotSplit):
+        list(items)
 
 
 def test_rows_are_parsed_one_at_a_time() -> None:
@@ -115,13 +133,26 @@ def test_rows_are_parsed_one_at_a_time() -> None:
     assert on_demand * 20 < whole
 
 
+def test_a_page_is_let_go_as_soon_as_nothing_uses_it() -> None:
+    """Nothing in a page refers back to it: the megabytes of its body go with the last reference,
+    not at some later garbage collection (which let them pile up to hundreds of MiB)."""
+    page = envelope_for(body_of(SHAPES["plain"], "compact"))
+    gc.collect()
+    gc.disable()
+    try:
+        data, count = convert_page(page, "list", lambda data: sum(1 for _ in data["list"]))
+        assert count == 900 and isinstance(data["list"], PageRows)
+        del data, page
+        assert gc.collect() == 0  # no reference cycle was left for the collector
+    finally:
+        gc.enable()
+
+
 def test_a_broken_row_inside_a_large_body_makes_the_page_unusable() -> None:
     body = body_of({"list": rows(900), "page_info": PAGE_INFO}, "compact")
     middle = body.index(b'"ad 450"')
     broken = body[:middle] + b"\x00" + body[middle + 1 :]
-    items = envelope_for(broken).data_rows_on_demand("list")["list"]
-    read = []
+    read: list[Any] = []
     with pytest.raises(UnusableBody):
-        for item in items:
-            read.append(item)
+        convert_page(envelope_for(broken), "list", lambda data: read.extend(data["list"]))
     assert len(read) == 450  # what came before the broken row; the stream drops the page and asks again

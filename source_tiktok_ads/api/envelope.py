@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import threading
 from array import array
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import orjson
 import requests
@@ -57,8 +57,8 @@ class Envelope:
         A page of 1,000 wide report rows is ~12 MB of small Python objects once parsed whole; built
         and freed page after page, that burst is what kept the process's memory high (freed objects
         stay in pools that one surviving object pins). Row by row, one row's objects are alive at a
-        time. Anything that does not fit the expected shape falls back to parsing the whole body; read
-        the other keys of `data` after iterating the list (see `PageRows`).
+        time. Iterating the list raises `RowsNotSplit` if the body is not of the expected shape: use
+        `convert_page`, which then converts the whole parse instead.
         """
         content = self._content
         if content is None:
@@ -71,12 +71,8 @@ class Envelope:
         rest = _parse(content[:start] + content[end:])
         if not rest.ok or not isinstance(rest._data, dict) or rest._data.get(field) != []:
             return self.data
-        self._content = None
-        self.message, self.request_id = rest.message, rest.request_id
-        data = rest._data
-        data[field] = PageRows(content, field, start, end, data)
-        self._data = data
-        return data
+        rest._data[field] = PageRows(content, start, end)
+        return rest._data
 
     @property
     def data(self) -> Any:
@@ -103,26 +99,25 @@ def _locate_list(content: bytes, field: str) -> tuple[int, int] | None:
     return (opening.end(), end) if end >= opening.end() else None
 
 
+class RowsNotSplit(Exception):
+    """A large body's list did not come apart into its items (see `PageRows`)."""
+
+
 class PageRows:
     """The items of a large page's list, each parsed from its own bytes when iteration reaches it.
 
     The items are cut apart where `}, {` is followed by a key (`"name":`). Inside a JSON string every
     quote is escaped, so that can only match between two objects, or on a string value ending in
     `}, {` (it then runs into the next key's quote, which no colon follows, except in odd shapes). A
-    cut is between two items of this list when each piece parses on its own: a piece cut inside a nested
-    object, or running past the list's `]`, has unbalanced brackets and fails. On the first piece that
-    fails, the whole body is parsed instead: iteration carries on from the same item, and the other
-    keys of `data` are set from the whole parse, so a body of another shape costs time, never rows.
-    Keys of `data` besides the list are therefore final only once the list has been iterated.
+    cut is between two items of this list when each piece parses on its own: a piece cut inside a
+    nested object, or running past the list's `]`, has unbalanced brackets and fails, and iteration
+    then raises `RowsNotSplit`.
     """
 
-    __slots__ = ("_bounds", "_content", "_data", "_field", "_whole")
+    __slots__ = ("_bounds", "_content")
 
-    def __init__(self, content: bytes, field: str, start: int, end: int, data: dict[str, Any]) -> None:
+    def __init__(self, content: bytes, start: int, end: int) -> None:
         self._content = content
-        self._field = field
-        self._data = data
-        self._whole: list[Any] | None = None
         # Piece boundaries as machine integers: no Python object per row outlives the page.
         bounds = array("q", [start])
         for separator in _ROW_SEPARATOR.finditer(content, start, end):
@@ -132,33 +127,35 @@ class PageRows:
         self._bounds = bounds if content[start:end].strip() else array("q")
 
     def __len__(self) -> int:
-        return len(self._whole) if self._whole is not None else len(self._bounds) // 2
+        return len(self._bounds) // 2
 
     def __iter__(self) -> Iterator[Any]:
-        if self._whole is not None:
-            yield from self._whole
-            return
         loads = orjson.loads
         view = memoryview(self._content)
         bounds = self._bounds
         for index in range(len(bounds) // 2):
             try:
-                item = loads(view[bounds[2 * index] : bounds[2 * index + 1]])
+                yield loads(view[bounds[2 * index] : bounds[2 * index + 1]])
             except orjson.JSONDecodeError:
-                yield from self._parse_whole()[index:]
-                return
-            yield item
+                raise RowsNotSplit from None
 
-    def _parse_whole(self) -> list[Any]:
-        whole = _parse(self._content)
-        items = whole._data.get(self._field) if whole.ok else None
-        if not isinstance(items, list):
-            raise UnusableBody(whole.problem or f"'{self._field}' is not a list")
-        self._data.clear()
-        self._data.update(whole._data)
-        self._data[self._field] = self
-        self._whole = items
-        return items
+
+T = TypeVar("T")
+
+
+def convert_page(envelope: Envelope, field: str, convert: Callable[[Any], T]) -> tuple[Any, T]:
+    """`convert(data)` with a large page's rows parsed one at a time, and `data` itself.
+
+    If the rows do not come apart, `convert`'s partial work is dropped and it runs again on the whole
+    parse: `convert` must keep what it learns from a page to itself until it returns. A body that is
+    broken raises `UnusableBody`.
+    """
+    data = envelope.data_rows_on_demand(field)
+    try:
+        return data, convert(data)
+    except RowsNotSplit:
+        data = envelope.data
+        return data, convert(data)
 
 
 def envelope_of(response: requests.Response) -> Envelope:

@@ -18,7 +18,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from ..advertisers import AdvertiserDirectory
 from ..api.auth import AccessTokenAuthenticator
-from ..api.envelope import PARSE_LOCK, UnusableBody
+from ..api.envelope import PARSE_LOCK, UnusableBody, convert_page
 from ..api.errors import (
     AccessDenied,
     TikTokApiError,
@@ -277,9 +277,9 @@ class TikTokStream(HttpStream, ABC):
             _, response = self._fetch_next_page(request_slice, {}, page_token)
             with PARSE_LOCK:
                 try:
-                    data = raise_for_stream_handled_code(response).data_rows_on_demand(self.records_field)
-                    converted = convert(data)
-                    # After convert: `page_info` of a page read row by row is final once its rows are read.
+                    data, converted = convert_page(
+                        raise_for_stream_handled_code(response), self.records_field, convert
+                    )
                     next_page_token = (
                         next_page_from_page_info(data, self.records_field) if self.page_size else None
                     )
