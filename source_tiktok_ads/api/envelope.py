@@ -107,11 +107,11 @@ class PageRows:
     """The items of a large page's list, each parsed from its own bytes when iteration reaches it.
 
     The items are cut apart where `}, {` is followed by a key (`"name":`). Inside a JSON string every
-    quote is escaped, so that can only match between two objects, or on a string value ending in
-    `}, {` (it then runs into the next key's quote, which no colon follows, except in odd shapes). A
-    cut is between two items of this list when each piece parses on its own: a piece cut inside a
-    nested object, or running past the list's `]`, has unbalanced brackets and fails, and iteration
-    then raises `RowsNotSplit`.
+    quote is escaped, so that matches between two objects; a false match would need a string value
+    ending in `}, {` followed by an odd key, and then fails like any wrong cut. A cut is between two
+    items of this list when each piece parses on its own: a piece cut inside a nested object, or
+    running past the list's `]`, has unbalanced brackets and fails, and iteration then raises
+    `RowsNotSplit`.
     """
 
     __slots__ = ("_bounds", "_content")
