@@ -124,7 +124,10 @@ class PageRows:
             bounds.append(separator.start() + 1)
             bounds.append(separator.end())
         bounds.append(end)
-        self._bounds = bounds if content[start:end].strip() else array("q")
+        # An empty list (`[]`, or only spaces): looked at only when no cut was found, as it copies.
+        if len(bounds) == 2 and not content[start:end].strip():
+            bounds = array("q")
+        self._bounds = bounds
 
     def __len__(self) -> int:
         return len(self._bounds) // 2
