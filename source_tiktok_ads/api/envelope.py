@@ -15,8 +15,9 @@ _CACHE_ATTRIBUTE = "_tiktok_envelope"
 
 # A successful page of a wide report is megabytes of JSON and about four times that once parsed.
 # Parsed in the HTTP client's error handling, every worker's page would be alive at once; for such
-# bodies the code is read from the first bytes and the rest is parsed when the stream asks for
-# `data`, under PARSE_LOCK, one page at a time (the GIL serialises that work anyway).
+# bodies the code is read from the first bytes and the rest is parsed when the stream reads the page,
+# under PARSE_LOCK, one page at a time (the GIL serialises that work anyway) and one row at a time
+# (`convert_page`).
 LAZY_BODY_BYTES = 64 * 1024
 _SUCCESS_PREFIX = re.compile(rb'\A\s*\{\s*"code"\s*:\s*0\s*,')
 PARSE_LOCK = threading.Lock()
