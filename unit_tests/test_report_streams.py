@@ -399,3 +399,25 @@ def test_a_page_whose_rows_break_half_way_is_read_again_and_loses_nothing() -> N
     assert not output.errors
     assert sorted(int(record.record.data["ad_id"]) for record in output.records) == list(range(1500))
     assert fake.calls == 3  # page 1 twice, page 2 once
+
+
+class UnsplittableRows(BrokenOnce):
+    """Large pages whose rows carry a list of objects: the rows cannot be cut apart in the body."""
+
+    def body(self, page: int) -> bytes:
+        document = json.loads(super().body(page))
+        for row in document["data"]["list"]:
+            row["extra"] = [{"a": 1}, {"b": [2, {"c": 3}]}]
+        return json.dumps(document).encode()
+
+    def __call__(self, request: Any, context: Any) -> bytes:
+        self.calls += 1
+        return self.body(int(query_of(request)["page"]))
+
+
+def test_rows_that_cannot_be_cut_apart_are_read_from_the_whole_page_once_each() -> None:
+    fake = UnsplittableRows()
+    output = read_report("ads_reports_daily", fake, start_date=TODAY.isoformat())  # type: ignore[arg-type]
+    assert not output.errors
+    assert sorted(int(record.record.data["ad_id"]) for record in output.records) == list(range(1500))
+    assert fake.calls == 2  # the fallback parses the page already fetched: no request repeated
