@@ -153,6 +153,9 @@ def test_records_are_typed_with_dimensions_on_top() -> None:
         ("123456789012345678901", ValueType.COUNT, 123456789012345678901),
         (7, ValueType.MONEY, 7.0),
         ("7", ValueType.STRING, "7"),
+        # json.loads reads 1e999 as infinity; a count cannot hold it.
+        (float("inf"), ValueType.COUNT, None),
+        (float("-inf"), ValueType.MONEY, None),
     ],
 )
 def test_metric_conversion_edge_cases(raw: Any, value_type: ValueType, expected: Any) -> None:

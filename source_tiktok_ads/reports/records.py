@@ -113,8 +113,8 @@ class RecordBuilder:
             value = raw.get(name)
             try:
                 metrics[name] = int(value)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
-                metrics[name] = _to_int(value)  # "12.0", "-", None
+            except (TypeError, ValueError, OverflowError):
+                metrics[name] = _to_int(value)  # "12.0", "-", None, ±inf (a JSON number like 1e999)
             else:
                 if value is True or value is False or isinstance(value, float):
                     metrics[name] = _to_int(value)
