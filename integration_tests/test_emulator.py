@@ -732,7 +732,7 @@ def test_body_faults(http, fresh, adv):
         assert _codes(http, fresh, adv, 1) == [code]
     fresh.faults = FaultPlan(truncated_every=1)
     response = http.get(fresh.base_url + "campaign/get/", params={"advertiser_id": adv}, headers=FULL)
-    assert response.status_code == 200 and response.text.startswith('{"code": 0')
+    assert response.status_code == 200 and response.text.startswith('{"code":0')
     with pytest.raises(ValueError):
         response.json()
     fresh.faults = FaultPlan(not_object_every=1)

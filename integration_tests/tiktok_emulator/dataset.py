@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import operator
 import random
 import threading
 from array import array
@@ -979,9 +980,7 @@ class Dataset:
                     for values, part in parts:
                         key = (entity_id, time_key, values)
                         prev = acc.get(key)
-                        acc[key] = (
-                            part[:] if prev is None else [x + y for x, y in zip(prev, part, strict=True)]
-                        )
+                        acc[key] = part[:] if prev is None else list(map(operator.add, prev, part))
                         if has_sg:
                             sg_rows.add(key)
         # A bucket where every counter is zero had no delivery and produces no row.
@@ -1021,23 +1020,17 @@ class Dataset:
                 *catalog.NUMERIC_METRICS,
                 *(m for m in catalog.ATTRIBUTE_MIN_LEVEL if catalog.attribute_allowed(m, level)),
             ]
+        build, reads_attributes = catalog.row_builder(tuple(metrics))
+        attributes = self._attributes
         rows = []
         for (entity_id, time_key, values), counters, sg in aggregated:
             dims: dict[str, Any] = {id_dim: entity_id}
             if time_dim:
                 dims[time_dim] = time_key
-            dims.update(zip(breakdowns, values, strict=True))
-            attrs = None
-            out: dict[str, Any] = {}
-            for m in metrics:
-                fn = catalog.NUMERIC_METRICS.get(m)
-                if fn is not None:
-                    out[m] = fn(counters, sg)
-                else:
-                    if attrs is None:
-                        attrs = self._attributes(level, entity_id)
-                    out[m] = attrs[m]
-            rows.append({"dimensions": dims, "metrics": out})
+            if breakdowns:
+                dims.update(zip(breakdowns, values, strict=True))
+            attrs = attributes(level, entity_id) if reads_attributes else None
+            rows.append({"dimensions": dims, "metrics": build(counters, sg, attrs)})
         return rows
 
     def report_rows(
@@ -1143,11 +1136,18 @@ def _split_ints(counters: Counters, weights: list[int]) -> list[Counters]:
     """Split every counter in proportion to ``weights``; shares always add up to the input."""
     total = sum(weights)
     out = []
-    cum_prev = 0
+    # Share i is floor(x * cum_i / total) - floor(x * cum_(i-1) / total), so the shares telescope back
+    # to x exactly. A zero weight gets an all-zero share without arithmetic (idle hours are common).
+    below = [0] * len(counters)
+    cum = 0
     for w in weights:
-        cum = cum_prev + w
-        out.append([x * cum // total - x * cum_prev // total for x in counters])
-        cum_prev = cum
+        if not w:
+            out.append([0] * len(counters))
+            continue
+        cum += w
+        upto = [x * cum // total for x in counters]
+        out.append(list(map(operator.sub, upto, below)))
+        below = upto
     return out
 
 

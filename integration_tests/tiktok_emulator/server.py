@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 from . import catalog, credentials
 from .catalog import ADVERTISER, LEVEL_ID_DIMENSION, LEVELS
 from .dataset import (
@@ -373,7 +375,9 @@ class Emulator:
             envelope = {"code": err.code, "message": err.message, "request_id": self.request_id(), "data": {}}
         if hits(per_request.missing_data_every, n):
             envelope = {"code": 0, "message": "OK", "request_id": envelope["request_id"]}
-        body = b"[]" if hits(per_request.not_object_every, n) else json.dumps(envelope).encode()
+        # Compact JSON (orjson: a fifth of the emulator's CPU went to json.dumps). Whether TikTok puts
+        # spaces after separators is not recorded; the connector's unit tests read both forms.
+        body = b"[]" if hits(per_request.not_object_every, n) else orjson.dumps(envelope)
         if hits(per_request.truncated_every, n):
             body = body[: len(body) // 2]
         return 200, "application/json; charset=utf-8", body, reset
