@@ -726,6 +726,47 @@ def test_http_errors(http, fresh, adv, status, kind):
     assert fresh.request_count("ad/get/") == 2
 
 
+def test_derived_metrics_follow_their_formulas_from_the_rows_counts(ds: Dataset) -> None:
+    """Rows are built by one compiled expression per metric list; each derived metric must still be
+    its formula over the same row's counts, rounded half up, or "-" without a secondary goal."""
+    derived = {
+        # metric: (numerator, denominator, scale, decimal places)
+        "cpc": ("spend", "clicks", 1, 2),
+        "cpm": ("spend", "impressions", 1000, 2),
+        "ctr": ("clicks", "impressions", 100, 2),
+        "frequency": ("impressions", "reach", 1, 2),
+        "cost_per_result": ("spend", "result", 1, 4),
+        "conversion_rate_v2": ("conversion", "impressions", 100, 2),
+        "cost_per_secondary_goal_result": ("spend", "secondary_goal_result", 1, 4),
+    }
+    counts = ["spend", "clicks", "impressions", "reach", "result", "conversion", "secondary_goal_result"]
+    rows = ds.report_rows(
+        "BASIC",
+        "AUCTION_AD",
+        ["ad_id", "stat_time_day"],
+        ds.days[0],
+        ds.days[-1],
+        False,
+        metrics=[*derived, *counts],
+    )
+    assert rows
+    seen_not_applicable = seen_value = False
+    for row in rows:
+        m = row["metrics"]
+        assert list(m) == [*derived, *counts]
+        for name, (num, den, scale, digits) in derived.items():
+            if m[den] == "-":
+                assert m[name] == "-", name
+                seen_not_applicable = True
+                continue
+            expected = (
+                Decimal(m[num]) * scale / Decimal(m[den]) if Decimal(m[den]) else Decimal(0)
+            ).quantize(Decimal(1).scaleb(-digits), rounding="ROUND_HALF_UP")
+            assert m[name] == str(expected), (name, m)
+            seen_value = seen_value or name == "cost_per_secondary_goal_result"
+    assert seen_not_applicable and seen_value
+
+
 def test_body_faults(http, fresh, adv):
     for code in (50000, 50002, 60001):
         fresh.faults = FaultPlan(code_every=1, code=code)
