@@ -14,10 +14,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import requests
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
 from tiktok_emulator.catalog import _q, fmt_money, fmt_ratio
+from tiktok_emulator.dataset import _split_ints
 
 END = date(2026, 11, 25)
 SPEC = DatasetSpec(
@@ -894,3 +896,31 @@ def test_metric_formatting_rounds_half_up_like_decimal() -> None:
         assert fmt_ratio(*case) == by_decimal(*case), case
     for milli in [0, 5, 499, 500, -1500, *(rng.randint(0, 10**12) for _ in range(2000))]:
         assert fmt_money(milli) == _q(Decimal(milli) / 1000, 3), milli
+
+
+def test_proportional_split_is_exact_in_64_bit_integers() -> None:
+    """Every breakdown and hour is cut from its parent with integer shares that add back exactly, each
+    within one of its proportional value; numbers too large to multiply in 64 bits are refused."""
+    rng = random.Random(11)
+    for _ in range(300):
+        rows, values, counters = rng.randint(1, 4), rng.randint(1, 30), rng.randint(1, 8)
+        parts = np.array(
+            [[rng.choice([0, rng.randint(0, 10**12)]) for _ in range(counters)] for _ in range(rows)],
+            dtype=np.int64,
+        )
+        weights = [[rng.choice([0, rng.randint(1, 100)]) for _ in range(values)] for _ in range(rows)]
+        for row in weights:
+            row[rng.randrange(values)] = rng.randint(1, 100)  # every parent keeps one non-zero weight
+        shares = _split_ints(parts, np.array(weights, dtype=np.int64)).tolist()
+        assert len(shares) == rows * values
+        for p, row_weights in enumerate(weights):
+            block = shares[p * values : (p + 1) * values]
+            total = sum(row_weights)
+            for c in range(counters):
+                x = int(parts[p, c])
+                assert sum(share[c] for share in block) == x
+                for share, w in zip(block, row_weights, strict=True):
+                    assert share[c] >= 0
+                    assert abs(share[c] - x * w / total) < 1 or (w == 0 and share[c] == 0)
+    with pytest.raises(OverflowError):
+        _split_ints(np.array([[2**62]], dtype=np.int64), np.array([[1, 3]], dtype=np.int64))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import operator
 import random
 import threading
@@ -13,11 +14,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import numpy as np
+
 from . import catalog
 from .catalog import AD, ADGROUP, ADVERTISER, CAMPAIGN, LEVEL_ID_DIMENSION, LEVEL_RANK, N_COUNTERS, Counters
 
 KINDS = ("campaign", "adgroup", "ad")
 _MISSING = object()
+_INT64_MAX = 2**63 - 1
+# Split weights kept for units reports ask about again (about 200 bytes each).
+_WEIGHTS_CACHE_SIZE = 200_000
 DEFAULT_BUYING_TYPES = ("AUCTION", "RESERVATION_RF")
 TOP_VIEW = "RESERVATION_TOP_VIEW"
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"
@@ -263,7 +269,8 @@ class Dataset:
         self._disabled: set[str] = set()  # effective
         self._top_view: set[str] = set()
         self._secondary_goal: set[str] = set()  # ad group ids with a secondary goal
-        self._totals: dict[tuple[str, date], array | None] = {}
+        self._totals: dict[tuple[str, date], np.ndarray | None] = {}
+        self._weights_cache: dict[tuple, list[np.ndarray]] = {}
         self._agg_cache: OrderedDict[tuple, list[tuple[tuple, Counters, bool]]] = OrderedDict()
         self._agg_lock = threading.Lock()
         self._attr_cache: dict[tuple[str, str], dict[str, Any]] = {}
@@ -848,31 +855,31 @@ class Dataset:
 
     # --- delivery counters -------------------------------------------------------------------------
 
-    def _ad_total(self, ad: dict[str, Any], day: date) -> Counters | None:
-        """Counters of one ad for one local day, or None when it did not deliver."""
+    def _ad_total(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
+        """Counters of one ad for one local day (read-only), or None when it did not deliver."""
         key = (ad["ad_id"], day)
         cached = self._totals.get(key, _MISSING)
-        if cached is not _MISSING:
-            return None if cached is None else list(cached)
-        total = None
-        if self.start_date <= day <= self.end_date:
-            seed = self.spec.seed
-            ad_id = ad["ad_id"]
-            # Roughly one day in seven has no delivery at all for a given ad.
-            if _h(seed, ad_id, day, "day") % 100 >= 15:
-                factor = self._profile[ad["advertiser_id"]][4]
-                intensity = 0.3 + (_h(seed, ad_id, "intensity") % 1700) / 1000
-                has_sg = ad["adgroup_id"] in self._secondary_goal
-                total = _day_counters(random.Random(_h(seed, ad_id, day)), intensity, factor, has_sg)
-        # Compact storage keeps big benchmark datasets affordable.
-        self._totals[key] = None if total is None else array("q", total)
-        return total
+        if cached is _MISSING:
+            cached = None
+            if self.start_date <= day <= self.end_date:
+                seed = self.spec.seed
+                ad_id = ad["ad_id"]
+                # Roughly one day in seven has no delivery at all for a given ad.
+                if _h(seed, ad_id, day, "day") % 100 >= 15:
+                    factor = self._profile[ad["advertiser_id"]][4]
+                    intensity = 0.3 + (_h(seed, ad_id, "intensity") % 1700) / 1000
+                    has_sg = ad["adgroup_id"] in self._secondary_goal
+                    counters = _day_counters(random.Random(_h(seed, ad_id, day)), intensity, factor, has_sg)
+                    cached = np.array(counters, dtype=np.int64)
+                    cached.flags.writeable = False
+            self._totals[key] = cached
+        return cached
 
-    def _ad_hours(self, ad: dict[str, Any], day: date) -> list[Counters | None]:
-        """The day's counters spread over 24 local hours; the hours always add up to the day."""
+    def _ad_hours(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
+        """The day's counters spread over 24 local hours (24 rows that add up to the day)."""
         total = self._ad_total(ad, day)
         if total is None:
-            return [None] * 24
+            return None
         seed, ad_id = self.spec.seed, ad["ad_id"]
         weights = []
         for hour in range(24):
@@ -882,10 +889,7 @@ class Dataset:
             weights.append(0 if idle else 1 + (h >> 8) % 100)
         if not any(weights):
             weights[12] = 1
-        return [
-            part if w and any(part) else None
-            for w, part in zip(weights, _split_ints(total, weights), strict=True)
-        ]
+        return _split_ints(total[None, :], np.array([weights], dtype=np.int64))
 
     # --- reports -----------------------------------------------------------------------------------
 
@@ -931,8 +935,10 @@ class Dataset:
         rank = LEVEL_RANK[level]
         time_dim = next((d for d in q.dimensions if d in catalog.TIME_DIMENSIONS), None)
         breakdowns = tuple(d for d in catalog.AUDIENCE_DIMENSIONS if d in q.dimensions)
-        acc: dict[tuple, Counters] = {}
-        sg_rows: set[tuple] = set()
+        # One matrix per (entity, time): a row per combination of breakdown values, a column per counter.
+        acc: dict[tuple[str, str], np.ndarray] = {}
+        owner: dict[str, str] = {}
+        sg_keys: set[tuple[str, str]] = set()
         for ad in self.ads:
             adv_id = ad["advertiser_id"]
             if q.advertiser_id is not None and adv_id != q.advertiser_id:
@@ -955,6 +961,7 @@ class Dataset:
                 continue
             if q.ad_ids is not None and chain[3] not in q.ad_ids:
                 continue
+            owner[entity_id] = adv_id
             has_sg = ad["adgroup_id"] in self._secondary_goal
             for day in q.days:
                 total = self._ad_total(ad, day)
@@ -963,47 +970,74 @@ class Dataset:
                 if time_dim == "stat_time_hour":
                     hours = self._ad_hours(ad, day)
                     units = [
-                        ((chain[3], day, h), f"{day.isoformat()} {h:02d}:00:00", c)
-                        for h, c in enumerate(hours)
-                        if c is not None
+                        ((chain[3], day, h), f"{day.isoformat()} {h:02d}:00:00", hours[h : h + 1])
+                        for h in np.flatnonzero(hours.any(axis=1)).tolist()
                     ]
                 elif time_dim == "stat_time_day":
-                    units = [((chain[3], day), f"{day.isoformat()} 00:00:00", total)]
+                    units = [((chain[3], day), f"{day.isoformat()} 00:00:00", total[None, :])]
                 else:
-                    units = [((chain[3], day), "", total)]
+                    units = [((chain[3], day), "", total[None, :])]
                 for unit_key, time_key, counters in units:
-                    parts = (
-                        self._split(unit_key, counters, breakdowns, adv_id)
-                        if breakdowns
-                        else [((), counters)]
-                    )
-                    for values, part in parts:
-                        key = (entity_id, time_key, values)
-                        prev = acc.get(key)
-                        acc[key] = part[:] if prev is None else list(map(operator.add, prev, part))
-                        if has_sg:
-                            sg_rows.add(key)
-        # A bucket where every counter is zero had no delivery and produces no row.
-        return [(key, acc[key], key in sg_rows) for key in sorted(acc) if any(acc[key])]
+                    parts = self._split(unit_key, counters, breakdowns, adv_id) if breakdowns else counters
+                    key = (entity_id, time_key)
+                    bucket = acc.get(key)
+                    if bucket is None:
+                        acc[key] = parts.copy()
+                    else:
+                        bucket += parts
+                    if has_sg:
+                        sg_keys.add(key)
+        combos = {
+            adv_id: list(itertools.product(*(self.audience_values(adv_id, d) for d in breakdowns)))
+            for adv_id in set(owner.values())
+        }
+        rows = []
+        for (entity_id, time_key), matrix in acc.items():
+            sg = (entity_id, time_key) in sg_keys
+            delivered = matrix.any(axis=1).tolist()
+            # A bucket where every counter is zero had no delivery and produces no row.
+            for values, counters, kept in zip(
+                combos[owner[entity_id]], matrix.tolist(), delivered, strict=True
+            ):
+                if kept:
+                    rows.append(((entity_id, time_key, values), counters, sg))
+        rows.sort(key=operator.itemgetter(0))
+        return rows
 
     def _split(
-        self, unit_key: tuple, counters: Counters, breakdowns: tuple[str, ...], adv_id: str
-    ) -> list[tuple[tuple[str, ...], Counters]]:
+        self, unit_key: tuple, counters: np.ndarray, breakdowns: tuple[str, ...], adv_id: str
+    ) -> np.ndarray:
+        """A unit's counters (one row) split into a row per combination of breakdown values."""
+        parts = counters
+        for weights in self._split_weights(unit_key, breakdowns, adv_id):
+            parts = _split_ints(parts, weights)
+        return parts
+
+    def _split_weights(self, unit_key: tuple, breakdowns: tuple[str, ...], adv_id: str) -> list[np.ndarray]:
         # Split one dimension at a time, so a coarser breakdown (gender) is exactly the marginal
         # of a finer one (gender x age) and every split sums back to the unsplit counters.
-        parts: list[tuple[tuple[str, ...], Counters]] = [((), counters)]
+        # Cached: each report level splits the same units again.
+        key = (unit_key, breakdowns)
+        cached = self._weights_cache.get(key)
+        if cached is not None:
+            return cached
+        prefixes: list[tuple[str, ...]] = [()]
+        per_dimension = []
         for dim in breakdowns:
             values = self.audience_values(adv_id, dim)
-            nxt = []
-            for prefix, part in parts:
+            matrix = []
+            for prefix in prefixes:
                 rng = random.Random(_h(self.spec.seed, *unit_key, dim, *prefix))
                 weights = [0 if rng.random() < 0.15 else rng.randint(1, 100) for _ in values]
                 if not any(weights):
                     weights[0] = 1
-                for value, share in zip(values, _split_ints(part, weights), strict=True):
-                    nxt.append(((*prefix, value), share))
-            parts = nxt
-        return parts
+                matrix.append(weights)
+            per_dimension.append(np.array(matrix, dtype=np.int64))
+            prefixes = [(*prefix, value) for prefix in prefixes for value in values]
+        if len(self._weights_cache) >= _WEIGHTS_CACHE_SIZE:
+            self._weights_cache.clear()
+        self._weights_cache[key] = per_dimension
+        return per_dimension
 
     def build_rows(
         self,
@@ -1132,23 +1166,19 @@ def _as_date(value: date | str | None) -> date:
     return date.fromisoformat(value)
 
 
-def _split_ints(counters: Counters, weights: list[int]) -> list[Counters]:
-    """Split every counter in proportion to ``weights``; shares always add up to the input."""
-    total = sum(weights)
-    out = []
-    # Share i is floor(x * cum_i / total) - floor(x * cum_(i-1) / total), so the shares telescope back
-    # to x exactly. A zero weight gets an all-zero share without arithmetic (idle hours are common).
-    below = [0] * len(counters)
-    cum = 0
-    for w in weights:
-        if not w:
-            out.append([0] * len(counters))
-            continue
-        cum += w
-        upto = [x * cum // total for x in counters]
-        out.append(list(map(operator.sub, upto, below)))
-        below = upto
-    return out
+def _split_ints(parts: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Split each row of ``parts`` in proportion to its row of ``weights``; shares add up exactly.
+
+    ``parts`` is P x counters, ``weights`` P x V; the result has P x V rows, row p's V shares together.
+    Share i is floor(x * cum_i / total) - floor(x * cum_(i-1) / total), so the shares telescope back to
+    x exactly, and a zero weight gets an all-zero share.
+    """
+    cum = np.cumsum(weights, axis=1)
+    if int(parts.max(initial=0)) > _INT64_MAX // int(cum.max()):
+        raise OverflowError("counters too large to split exactly in 64 bits")
+    shares = parts[:, None, :] * cum[:, :, None] // cum[:, -1:, None]
+    shares[:, 1:] -= shares[:, :-1]  # numpy buffers overlapping operands, so this reads the old values
+    return shares.reshape(-1, parts.shape[1])
 
 
 def _day_counters(rng: random.Random, intensity: float, factor: int, has_sg: bool) -> Counters:
