@@ -923,7 +923,7 @@ class Dataset:
             if hit is not None:
                 self._agg_cache.move_to_end(key)
                 return hit
-        result = [(k, array("q", c), sg) for k, c, sg in self._aggregate(q)]
+        result = self._aggregate(q)
         with self._agg_lock:
             self._agg_cache[key] = result
             while len(self._agg_cache) > 8:
@@ -967,24 +967,29 @@ class Dataset:
                 total = self._ad_total(ad, day)
                 if total is None:
                     continue
+                # The units of delivery this ad-day is made of (hours, or the day), a row of counters each.
                 if time_dim == "stat_time_hour":
                     hours = self._ad_hours(ad, day)
-                    units = [
-                        ((chain[3], day, h), f"{day.isoformat()} {h:02d}:00:00", hours[h : h + 1])
-                        for h in np.flatnonzero(hours.any(axis=1)).tolist()
-                    ]
-                elif time_dim == "stat_time_day":
-                    units = [((chain[3], day), f"{day.isoformat()} 00:00:00", total[None, :])]
+                    delivered_hours = np.flatnonzero(hours.any(axis=1)).tolist()
+                    unit_keys = [(chain[3], day, hour) for hour in delivered_hours]
+                    time_keys = [f"{day.isoformat()} {hour:02d}:00:00" for hour in delivered_hours]
+                    counters = hours[delivered_hours]
+                    if not delivered_hours:
+                        continue
                 else:
-                    units = [((chain[3], day), "", total[None, :])]
-                for unit_key, time_key, counters in units:
-                    parts = self._split(unit_key, counters, breakdowns, adv_id) if breakdowns else counters
+                    unit_keys = [(chain[3], day)]
+                    time_keys = [f"{day.isoformat()} 00:00:00" if time_dim == "stat_time_day" else ""]
+                    counters = total[None, :]
+                parts = self._split(unit_keys, counters, breakdowns, adv_id) if breakdowns else counters
+                per_unit = len(parts) // len(unit_keys)
+                for index, time_key in enumerate(time_keys):
+                    block = parts[index * per_unit : (index + 1) * per_unit]
                     key = (entity_id, time_key)
                     bucket = acc.get(key)
                     if bucket is None:
-                        acc[key] = parts.copy()
+                        acc[key] = block.copy()
                     else:
-                        bucket += parts
+                        bucket += block
                     if has_sg:
                         sg_keys.add(key)
         combos = {
@@ -995,22 +1000,26 @@ class Dataset:
         for (entity_id, time_key), matrix in acc.items():
             sg = (entity_id, time_key) in sg_keys
             delivered = matrix.any(axis=1).tolist()
+            # Each row's counters as a compact array, straight from the matrix's bytes.
+            raw = memoryview(matrix.tobytes())
+            width = matrix.shape[1] * matrix.itemsize
             # A bucket where every counter is zero had no delivery and produces no row.
-            for values, counters, kept in zip(
-                combos[owner[entity_id]], matrix.tolist(), delivered, strict=True
-            ):
+            for index, (values, kept) in enumerate(zip(combos[owner[entity_id]], delivered, strict=True)):
                 if kept:
+                    counters = array("q")
+                    counters.frombytes(raw[index * width : (index + 1) * width])
                     rows.append(((entity_id, time_key, values), counters, sg))
         rows.sort(key=operator.itemgetter(0))
         return rows
 
     def _split(
-        self, unit_key: tuple, counters: np.ndarray, breakdowns: tuple[str, ...], adv_id: str
+        self, unit_keys: list[tuple], counters: np.ndarray, breakdowns: tuple[str, ...], adv_id: str
     ) -> np.ndarray:
-        """A unit's counters (one row) split into a row per combination of breakdown values."""
+        """Units' counters (a row each) split into a row per combination of breakdown values, unit by unit."""
+        weights = [self._split_weights(unit_key, breakdowns, adv_id) for unit_key in unit_keys]
         parts = counters
-        for weights in self._split_weights(unit_key, breakdowns, adv_id):
-            parts = _split_ints(parts, weights)
+        for dimension in range(len(breakdowns)):
+            parts = _split_ints(parts, np.concatenate([unit[dimension] for unit in weights]))
         return parts
 
     def _split_weights(self, unit_key: tuple, breakdowns: tuple[str, ...], adv_id: str) -> list[np.ndarray]:
