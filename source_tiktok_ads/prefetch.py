@@ -9,7 +9,8 @@ executor fetches the pages of the next slices while the CDK is still emitting ea
   whose records were all emitted;
 - a worker takes a page permit before each request for a slice ahead of the one being read, and
   the permit comes back once the main thread is done with that page: memory is bounded by the
-  permits (plus PAGES_PER_FEED pages of the slice being read), not by the size of the sync;
+  permits (two per worker, plus PAGES_PER_FEED pages of the slice being read), not by the size of
+  the sync;
 - the slice being read never waits for a permit, and the worker pool is FIFO in plan order, so the
   slice the main thread waits for is always running or next to run: work ahead can never starve it.
 """
@@ -24,6 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 PAGES_PER_FEED = 2
+# Page permits per worker. The slice being read fetches its pages one after another, and while it does,
+# the slices ahead can only fill the permits; with one permit per worker an hourly by-country report
+# (3-6 pages a window) ran at 1.40x its budget floor with 100 ms latency, with two at 1.15x (18 permits:
+# 1.11x), for about 50 MiB more peak RSS.
+PAGE_PERMITS_PER_WORKER = 2
 _END = object()
 _POLL_SECONDS = 0.2
 
@@ -157,7 +163,7 @@ class Prefetcher:
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
         self._lookahead = lookahead or num_workers * 2
-        self._budget = PageBudget(page_permits or num_workers)
+        self._budget = PageBudget(page_permits or num_workers * PAGE_PERMITS_PER_WORKER)
         self._lock = threading.Lock()
         self._plan: list[tuple[SliceKey, Callable[[], Iterable[Page]]]] = []
         self._feeds: dict[SliceKey, Feed] = {}

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from source_tiktok_ads.prefetch import PAGES_PER_FEED, Prefetcher, slice_key
+from source_tiktok_ads.prefetch import PAGE_PERMITS_PER_WORKER, PAGES_PER_FEED, Prefetcher, slice_key
 
 
 class Source:
@@ -63,6 +63,21 @@ def test_pages_ahead_are_bounded_by_permits_and_the_lookahead() -> None:
         assert len([row for page in prefetcher.take(key(0)) for row in page]) == 10
         time.sleep(0.2)
         assert sum(count for index, count in source.produced.items() if index != 0) <= 3 + PAGES_PER_FEED
+    finally:
+        prefetcher.close()
+
+
+def test_by_default_each_worker_brings_its_share_of_page_permits() -> None:
+    """Slices ahead fill exactly their permits, and no more, while the reader is busy elsewhere."""
+    source = Source()
+    prefetcher = Prefetcher(num_workers=3, lookahead=3)
+    prefetcher.plan((key(i), source.pages(i, pages=10)) for i in range(6))
+    try:
+        deadline = time.monotonic() + 5
+        while sum(source.produced.values()) < 3 * PAGE_PERMITS_PER_WORKER and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert sum(source.produced.values()) == 3 * PAGE_PERMITS_PER_WORKER
     finally:
         prefetcher.close()
 
