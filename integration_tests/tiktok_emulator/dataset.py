@@ -22,7 +22,7 @@ from .catalog import AD, ADGROUP, ADVERTISER, CAMPAIGN, LEVEL_ID_DIMENSION, LEVE
 KINDS = ("campaign", "adgroup", "ad")
 _MISSING = object()
 _INT64_MAX = 2**63 - 1
-# Split weights kept for units reports ask about again (about 200 bytes each).
+# Split weights kept for units that reports ask about again (a few hundred bytes each).
 _WEIGHTS_CACHE_SIZE = 200_000
 DEFAULT_BUYING_TYPES = ("AUCTION", "RESERVATION_RF")
 TOP_VIEW = "RESERVATION_TOP_VIEW"
@@ -971,11 +971,11 @@ class Dataset:
                 if time_dim == "stat_time_hour":
                     hours = self._ad_hours(ad, day)
                     delivered_hours = np.flatnonzero(hours.any(axis=1)).tolist()
+                    if not delivered_hours:
+                        continue
                     unit_keys = [(chain[3], day, hour) for hour in delivered_hours]
                     time_keys = [f"{day.isoformat()} {hour:02d}:00:00" for hour in delivered_hours]
                     counters = hours[delivered_hours]
-                    if not delivered_hours:
-                        continue
                 else:
                     unit_keys = [(chain[3], day)]
                     time_keys = [f"{day.isoformat()} 00:00:00" if time_dim == "stat_time_day" else ""]
