@@ -82,22 +82,32 @@ class Feed:
     """The pages of one slice, handed from one worker to the main thread."""
 
     def __init__(self, budget: PageBudget) -> None:
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=PAGES_PER_FEED)
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._unheld_room = threading.Semaphore(PAGES_PER_FEED)
+        self._handover = threading.Lock()
         self._cancelled = threading.Event()
         self.budget = budget
 
-    def put(self, item: Any) -> bool:
-        """Block until the consumer has room; False once the consumer gave up on this slice."""
-        while not self._cancelled.is_set():
-            try:
-                self._queue.put(item, timeout=_POLL_SECONDS)
-                return True
-            except queue.Full:
-                continue
-        return False
+    def put(self, item: Any, held: bool = True) -> bool:
+        """Hand an item over; False once the consumer gave up on this slice.
+
+        A page that holds a permit is already counted against the memory bound and never waits. A
+        page of the slice being read holds none, so its worker waits while PAGES_PER_FEED such pages
+        are queued: bounding the queue itself would instead stop a slice ahead after a couple of
+        pages, and the slice being read would then fetch the rest one after another."""
+        if not held:
+            while not self._unheld_room.acquire(timeout=_POLL_SECONDS):
+                if self._cancelled.is_set():
+                    return False
+        with self._handover:  # after a cancel nothing enters the queue, so no permit is lost there
+            if self._cancelled.is_set():
+                return False
+            self._queue.put(item)
+        return True
 
     def cancel(self) -> None:
-        self._cancelled.set()
+        with self._handover:
+            self._cancelled.set()
         # Pages nobody will read give their permits back.
         while True:
             try:
@@ -120,8 +130,11 @@ class Feed:
                 raise item.error
             page, held = item
             yield page
-            if held:  # the reader is done with this page
+            # The reader is done with this page.
+            if held:
                 self.budget.release()
+            else:
+                self._unheld_room.release()
 
 
 def _produce(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
@@ -145,7 +158,7 @@ def _produce(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
                 if held:
                     feed.budget.release()
                 raise
-            if not feed.put((page, held)):
+            if not feed.put((page, held), held):
                 if held:
                     feed.budget.release()
                 break

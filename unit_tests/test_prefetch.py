@@ -82,6 +82,41 @@ def test_by_default_each_worker_brings_its_share_of_page_permits() -> None:
         prefetcher.close()
 
 
+def test_a_slice_ahead_fetches_past_its_queue_while_permits_last() -> None:
+    """Slices ahead are bounded by the permits alone: a slice whose pages all fit in them is fetched
+    whole, so the reader does not later fetch its last pages one after another."""
+    source = Source()
+    prefetcher = Prefetcher(num_workers=2, lookahead=2, page_permits=8)
+    prefetcher.plan((key(i), source.pages(i, pages=5)) for i in range(2))
+    try:
+        deadline = time.monotonic() + 5
+        while sum(source.produced.values()) < 8 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
+        assert sum(source.produced.values()) == 8
+        assert max(source.produced.values()) == 5
+    finally:
+        prefetcher.close()
+
+
+def test_the_slice_being_read_queues_at_most_its_own_few_pages() -> None:
+    """The slice being read needs no permit, so its own queue bound is what holds its memory."""
+    source = Source()
+    prefetcher = Prefetcher(num_workers=1, lookahead=1, page_permits=1)
+    prefetcher.plan([(key(0), source.pages(0, pages=20))])
+    try:
+        deadline = time.monotonic() + 5
+        while not source.produced and time.monotonic() < deadline:
+            time.sleep(0.01)
+        feed = prefetcher.take(key(0))
+        time.sleep(0.3)
+        # One page under the permit, PAGES_PER_FEED queued without one, one waiting to be queued.
+        assert source.produced[0] == 1 + PAGES_PER_FEED + 1
+        assert [row["page"] for page in feed for row in page] == list(range(20))
+    finally:
+        prefetcher.close()
+
+
 def test_errors_are_raised_to_the_reader_of_that_slice_only() -> None:
     source = Source()
     prefetcher = Prefetcher(num_workers=2)
