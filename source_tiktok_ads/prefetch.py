@@ -9,7 +9,7 @@ executor fetches the pages of the next slices while the CDK is still emitting ea
   whose records were all emitted;
 - a worker takes a page permit before each request for a slice ahead of the one being read, and
   the permit comes back once the main thread is done with that page: memory is bounded by the
-  permits (two per worker, plus PAGES_PER_FEED pages of the slice being read), not by the size of
+  permits (four per worker, plus PAGES_PER_FEED pages of the slice being read), not by the size of
   the sync;
 - the slice being read never waits for a permit, and the worker pool is FIFO in plan order, so the
   slice the main thread waits for is always running or next to run: work ahead can never starve it.
@@ -25,11 +25,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 PAGES_PER_FEED = 2
-# Page permits per worker. The slice being read fetches its pages one after another, and while it does,
-# the slices ahead can only fill the permits; with one permit per worker an hourly by-country report
-# (3-6 pages a window) ran at 1.40x its budget floor with 100 ms latency, with two at 1.15x (18 permits:
-# 1.11x), for about 50 MiB more peak RSS.
-PAGE_PERMITS_PER_WORKER = 2
+# Page permits per worker. A permit is taken before the request and held until the page is emitted,
+# so it also covers the wait for the rate budget and the request itself: with 100 ms latency and two
+# permits each, the workers spent about a third of their time waiting for one. Medium benchmark,
+# 100 ms latency, 10/s: 1.21-1.27x its budget floor with 2, 1.18x with 3, 1.16x with 4, for a peak
+# RSS of about 300, 420 and 360-390 MiB (run.tune_malloc returns large buffers; noise is +-40 MiB).
+PAGE_PERMITS_PER_WORKER = 4
 _END = object()
 _POLL_SECONDS = 0.2
 

@@ -20,7 +20,9 @@ from .config import parse_config
 from .record_lines import RecordLines
 from .source import SourceTiktokAds
 
-M_ARENA_MAX = -8  # glibc's mallopt parameter number
+# glibc's mallopt parameter numbers
+M_ARENA_MAX = -8
+M_MMAP_THRESHOLD = -3
 
 
 class TikTokAdsEntrypoint(AirbyteEntrypoint):
@@ -79,13 +81,21 @@ class TikTokAdsEntrypoint(AirbyteEntrypoint):
             yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
 
 
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """glibc gives every thread that allocates its own malloc arena and rarely returns their memory:
-    with several fetch workers handling multi-megabyte pages that cost ~70 MiB of RSS on the small
-    benchmark for nothing. Two arenas keep the workers' throughput (the GIL serialises them anyway)."""
+def tune_malloc(arenas: int = 2, mmap_threshold: int = 2 * 1024 * 1024) -> None:
+    """Two settings of glibc's allocator that keep the peak RSS near the pages actually held.
+
+    - Every thread that allocates gets its own malloc arena, which rarely returns memory: with several
+      fetch workers handling multi-megabyte pages that cost ~70 MiB of RSS on the small benchmark for
+      nothing. Two arenas keep the workers' throughput (the GIL serialises them anyway).
+    - A freed block larger than the mmap threshold makes glibc raise the threshold to that size, so
+      later page bodies (1-4 MB) come from the heap and stay there. Fixing it at 2 MiB returns them
+      once freed: the medium benchmark's peak fell by 40-70 MiB in paired runs, for about 4%
+      more CPU in page faults (at 1 MiB, smaller buffers pay too: 15%).
+    """
     try:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(M_ARENA_MAX, arenas)
+        libc.mallopt(M_MMAP_THRESHOLD, mmap_threshold)
     except (OSError, AttributeError):  # not glibc: nothing to tune
         pass
 
@@ -104,7 +114,7 @@ def write_record_lines(lines: bytes) -> None:
 
 
 def run() -> None:
-    limit_malloc_arenas()
+    tune_malloc()
     # airbyte_cdk.entrypoint.launch, with our entrypoint class (launch has no parameter for it).
     entrypoint = TikTokAdsEntrypoint(SourceTiktokAds())
     parsed_args = entrypoint.parse_args(sys.argv[1:])
