@@ -94,7 +94,8 @@ def test_a_slice_ahead_fetches_past_its_queue_while_permits_last() -> None:
             time.sleep(0.01)
         time.sleep(0.2)
         assert sum(source.produced.values()) == 8
-        assert max(source.produced.values()) == 5
+        # However the two workers share the permits, one slice got past what its queue holds.
+        assert max(source.produced.values()) > PAGES_PER_FEED + 1
     finally:
         prefetcher.close()
 
@@ -109,7 +110,9 @@ def test_the_slice_being_read_queues_at_most_its_own_few_pages() -> None:
         while not source.produced and time.monotonic() < deadline:
             time.sleep(0.01)
         feed = prefetcher.take(key(0))
-        time.sleep(0.3)
+        while source.produced[0] < 1 + PAGES_PER_FEED + 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)
         # One page under the permit, PAGES_PER_FEED queued without one, one waiting to be queued.
         assert source.produced[0] == 1 + PAGES_PER_FEED + 1
         assert [row["page"] for page in feed for row in page] == list(range(20))
