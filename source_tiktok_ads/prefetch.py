@@ -68,6 +68,11 @@ class PageBudget:
             self._free += 1
             self._condition.notify_all()
 
+    @property
+    def free(self) -> int:
+        with self._condition:
+            return self._free
+
     def set_current(self, feed: Feed | None) -> None:
         with self._condition:
             self._current = feed
@@ -86,6 +91,8 @@ class Feed:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._unheld_room = threading.Semaphore(PAGES_PER_FEED)
         self._handover = threading.Lock()
+        # Whether the page the reader holds took a permit (None: it holds none).
+        self._handed_out: bool | None = None
         self._cancelled = threading.Event()
         self.budget = budget
 
@@ -109,7 +116,8 @@ class Feed:
     def cancel(self) -> None:
         with self._handover:
             self._cancelled.set()
-        # Pages nobody will read give their permits back.
+        # Pages nobody will read give their permits back, and so does the page the reader stopped at.
+        self._done_with_page()
         while True:
             try:
                 item = self._queue.get_nowait()
@@ -130,12 +138,21 @@ class Feed:
             if isinstance(item, _Error):
                 raise item.error
             page, held = item
-            yield page
-            # The reader is done with this page.
-            if held:
-                self.budget.release()
-            else:
-                self._unheld_room.release()
+            with self._handover:
+                self._handed_out = held
+            try:
+                yield page
+            finally:
+                # Also when the reader stops here for good: its generator is closed, or the feed cancelled.
+                self._done_with_page()
+
+    def _done_with_page(self) -> None:
+        with self._handover:
+            held, self._handed_out = self._handed_out, None
+        if held is True:
+            self.budget.release()
+        elif held is False:
+            self._unheld_room.release()
 
 
 def _produce(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:

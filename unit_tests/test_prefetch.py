@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections.abc import Iterator
@@ -118,6 +119,37 @@ def test_the_slice_being_read_queues_at_most_its_own_few_pages() -> None:
         assert [row["page"] for page in feed for row in page] == list(range(20))
     finally:
         prefetcher.close()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_permit_comes_back_whatever_the_reader_skips_or_abandons(seed: int) -> None:
+    """Slices read whole, read in part, or skipped, in a random mix: each slice read whole arrives
+    complete and in order, and once the workers are done every permit is free again."""
+    rng = random.Random(seed)
+    source = Source()
+    sizes = [rng.randint(0, 6) for _ in range(10)]
+    prefetcher = Prefetcher(num_workers=3, lookahead=4, page_permits=5)
+    prefetcher.plan((key(i), source.pages(i, pages=size)) for i, size in enumerate(sizes))
+    try:
+        for i, size in enumerate(sizes):
+            choice = rng.choice(("whole", "whole", "part", "skip"))
+            if choice == "skip":
+                continue
+            time.sleep(rng.random() * 0.02)  # let the workers run ahead by a varying amount
+            feed = prefetcher.take(key(i))
+            assert feed is not None
+            if choice == "whole":
+                assert [row["page"] for page in feed for row in page] == list(range(size))
+            else:  # the reader stops after a few pages and keeps the generator, as a failing stream does
+                pages = iter(feed)
+                for _ in range(rng.randint(0, size)):
+                    next(pages)
+    finally:
+        prefetcher.close()
+    deadline = time.monotonic() + 5
+    while prefetcher._budget.free != 5 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert prefetcher._budget.free == 5
 
 
 def test_errors_are_raised_to_the_reader_of_that_slice_only() -> None:
