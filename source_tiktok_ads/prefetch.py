@@ -12,7 +12,9 @@ executor fetches the pages of the next slices while the CDK is still emitting ea
   permits (four per worker, plus PAGES_PER_FEED pages of the slice being read), not by the size of
   the sync;
 - the slice being read never waits for a permit, and the worker pool is FIFO in plan order, so the
-  slice the main thread waits for is always running or next to run: work ahead can never starve it.
+  slice the main thread waits for is always running or next to run: work ahead can never starve it;
+- a worker that would wait for a permit fetches the next page of the listing being read instead
+  (`PagesAhead`), so a long listing read while the others are full still keeps the budget busy.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 PAGES_PER_FEED = 2
@@ -31,6 +34,8 @@ PAGES_PER_FEED = 2
 # 100 ms latency, 10/s: 1.21-1.27x its budget floor with 2, 1.18x with 3, 1.16x with 4, for a peak
 # RSS of about 300, 420 and 360-390 MiB (run.tune_malloc returns large buffers; noise is +-40 MiB).
 PAGE_PERMITS_PER_WORKER = 4
+# Responses of the listing being read that may wait for its reader, fetched by otherwise idle workers.
+PAGES_AHEAD_OF_READER = 4
 _END = object()
 _POLL_SECONDS = 0.2
 
@@ -51,9 +56,11 @@ class PageBudget:
         self._current: Feed | None = None
 
     def reserve(self, feed: Feed) -> bool | None:
-        """True: a permit was taken. False: none needed (the slice is being read). None: cancelled."""
-        with self._condition:
-            while True:
+        """True: a permit was taken. False: none needed (the slice is being read). None: cancelled.
+
+        While it waits, the worker fetches pages of the listing being read, if it offers any."""
+        while True:
+            with self._condition:
                 if feed.cancelled:
                     return None
                 if feed is self._current:
@@ -61,7 +68,17 @@ class PageBudget:
                 if self._free > 0:
                     self._free -= 1
                     return True
-                self._condition.wait(_POLL_SECONDS)
+                pages_ahead = self._current.pages_ahead if self._current is not None else None
+                page = pages_ahead.claim() if pages_ahead is not None else None
+                if pages_ahead is None or page is None:
+                    self._condition.wait(_POLL_SECONDS)
+                    continue
+            pages_ahead.fetch_claimed(page)  # without the lock: the request takes a while
+
+    def wake(self) -> None:
+        """Waiting workers look again: a permit, or a page to fetch ahead, may be there now."""
+        with self._condition:
+            self._condition.notify_all()
 
     def release(self) -> None:
         with self._condition:
@@ -84,6 +101,73 @@ class _Error:
         self.error = error
 
 
+class PagesAhead:
+    """The later pages of one listing, for workers that would otherwise wait for a page permit.
+
+    A listing is read page after page by one worker. When a long one (the 30-odd pages of a month of
+    ad-level audience rows) becomes the slice being read while the slices ahead hold every permit, it
+    went at one request at a time and the budget sat idle. Once its first page says how many there
+    are, the listing offers the rest here: while its slice is the one being read, a waiting worker
+    claims the next page and makes its request. The listing's own worker still takes every page in
+    order and converts it; a page nobody claimed it fetches itself, so without helpers it reads
+    exactly as before. At most PAGES_AHEAD_OF_READER responses wait for it.
+    """
+
+    def __init__(self, fetch: Callable[[int], Any], first: int, last: int) -> None:
+        self._fetch = fetch
+        self._condition = threading.Condition()
+        self._next_unclaimed = first
+        self._last = last
+        self._reader_at = first
+        self._fetched: dict[int, tuple[bool, Any]] = {}
+        self._closed = False
+        self.wake_helpers: Callable[[], None] = lambda: None
+
+    def claim(self) -> int | None:
+        """The next page for a helper to fetch, or None: all claimed, or enough already waiting."""
+        with self._condition:
+            page = self._next_unclaimed
+            if self._closed or page > self._last or page >= self._reader_at + PAGES_AHEAD_OF_READER:
+                return None
+            self._next_unclaimed += 1
+            return page
+
+    def fetch_claimed(self, page: int) -> None:
+        try:
+            outcome: tuple[bool, Any] = (True, self._fetch(page))
+        except BaseException as error:  # raised by the listing's worker when it gets to this page
+            outcome = (False, error)
+        with self._condition:
+            if not self._closed:
+                self._fetched[page] = outcome
+            self._condition.notify_all()
+
+    def take(self, page: int) -> Any:
+        """The response for `page`, fetched by a helper or, if none claimed it, here and now."""
+        with self._condition:
+            self._reader_at = page + 1
+            claimed = page < self._next_unclaimed
+            if claimed:
+                while page not in self._fetched:
+                    self._condition.wait()
+                fetched, outcome = self._fetched.pop(page)
+            else:
+                self._next_unclaimed = page + 1
+        self.wake_helpers()  # one more page may be claimed now
+        if not claimed:
+            return self._fetch(page)
+        if not fetched:
+            raise outcome
+        return outcome
+
+    def close(self) -> None:
+        """The listing is done: responses nobody will take are dropped, and nothing more is claimed."""
+        with self._condition:
+            self._closed = True
+            self._fetched.clear()
+            self._condition.notify_all()
+
+
 class Feed:
     """The pages of one slice, handed from one worker to the main thread."""
 
@@ -95,6 +179,17 @@ class Feed:
         self._handed_out: bool | None = None
         self._cancelled = threading.Event()
         self.budget = budget
+        self.pages_ahead: PagesAhead | None = None
+
+    def offer(self, pages_ahead: PagesAhead) -> None:
+        pages_ahead.wake_helpers = self.budget.wake
+        self.pages_ahead = pages_ahead
+        self.budget.wake()
+
+    def withdraw(self, pages_ahead: PagesAhead) -> None:
+        if self.pages_ahead is pages_ahead:
+            self.pages_ahead = None
+        pages_ahead.close()
 
     def put(self, item: Any, held: bool = True) -> bool:
         """Hand an item over; False once the consumer gave up on this slice.
@@ -155,9 +250,38 @@ class Feed:
             self._unheld_room.release()
 
 
+_worker = threading.local()
+
+
+@contextmanager
+def offered_to_idle_workers(pages_ahead: PagesAhead) -> Iterator[None]:
+    """Lets waiting workers fetch these pages while this worker's slice is the one being read.
+    Outside a worker (a slice fetched directly) the listing fetches every page itself."""
+    feed: Feed | None = getattr(_worker, "feed", None)
+    if feed is None:
+        try:
+            yield
+        finally:
+            pages_ahead.close()
+        return
+    feed.offer(pages_ahead)
+    try:
+        yield
+    finally:
+        feed.withdraw(pages_ahead)
+
+
 def _produce(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
     if feed.cancelled:  # skipped before a worker got to it: make no request
         return
+    _worker.feed = feed
+    try:
+        _produce_pages(pages, feed)
+    finally:
+        _worker.feed = None
+
+
+def _produce_pages(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
     iterator = iter(())
     try:
         iterator = iter(pages())

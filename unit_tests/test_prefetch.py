@@ -9,7 +9,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from source_tiktok_ads.prefetch import PAGE_PERMITS_PER_WORKER, PAGES_PER_FEED, Prefetcher, slice_key
+from source_tiktok_ads.prefetch import (
+    PAGE_PERMITS_PER_WORKER,
+    PAGES_AHEAD_OF_READER,
+    PAGES_PER_FEED,
+    PagesAhead,
+    Prefetcher,
+    offered_to_idle_workers,
+    slice_key,
+)
 
 
 class Source:
@@ -189,5 +197,121 @@ def test_unplanned_or_already_read_slices_are_fetched_directly() -> None:
         assert prefetcher.take(key(9)) is None
         list(prefetcher.take(key(0)))
         assert prefetcher.take(key(0)) is None
+    finally:
+        prefetcher.close()
+
+
+class Listing:
+    """A fake listing of `last` pages: page 1 fetched by its own worker, the rest through `PagesAhead`,
+    as `TikTokStream.fetch_listing` does. Records which thread fetched each page and how many of its
+    requests were in flight at once."""
+
+    def __init__(self, name: str, last: int, delay: float = 0.0, fail_at: int | None = None) -> None:
+        self.name, self.last, self.delay, self.fail_at = name, last, delay, fail_at
+        self.fetched_by: dict[int, str] = {}
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.lock = threading.Lock()
+
+    def fetch(self, page: int) -> list[dict]:
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            time.sleep(self.delay)
+            if page == self.fail_at:
+                raise RuntimeError(f"{self.name} page {page} failed")
+            with self.lock:
+                self.fetched_by[page] = threading.current_thread().name
+            return [{"listing": self.name, "page": page}]
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+    def pages(self) -> Iterator[list[dict]]:
+        yield self.fetch(1)
+        pages_ahead = PagesAhead(self.fetch, first=2, last=self.last)
+        with offered_to_idle_workers(pages_ahead):
+            for page in range(2, self.last + 1):
+                yield pages_ahead.take(page)
+
+
+def test_a_listing_nobody_helps_fetches_its_pages_itself_in_order() -> None:
+    listing = Listing("alone", last=6)
+    pages = [row["page"] for page in listing.pages() for row in page]
+    assert pages == [1, 2, 3, 4, 5, 6]
+    assert set(listing.fetched_by.values()) == {threading.current_thread().name}
+
+
+def test_helpers_fetch_no_further_ahead_of_the_reader_than_allowed() -> None:
+    listing = Listing("bounded", last=20)
+    pages_ahead = PagesAhead(listing.fetch, first=2, last=20)
+    claimed = []
+    while (page := pages_ahead.claim()) is not None:
+        claimed.append(page)
+        pages_ahead.fetch_claimed(page)
+    assert claimed == list(range(2, 2 + PAGES_AHEAD_OF_READER))
+    assert pages_ahead.take(2) == [{"listing": "bounded", "page": 2}]
+    assert pages_ahead.claim() == 2 + PAGES_AHEAD_OF_READER  # taking a page makes room for one more
+    assert pages_ahead.claim() is None
+
+
+def test_pages_past_the_first_count_are_fetched_by_the_reader() -> None:
+    """Rows added while the listing is read can add a page: it was never offered, so the reader fetches it."""
+    listing = Listing("grew", last=3)
+    pages_ahead = PagesAhead(listing.fetch, first=2, last=2)
+    assert pages_ahead.claim() == 2
+    pages_ahead.fetch_claimed(2)
+    assert pages_ahead.claim() is None
+    assert pages_ahead.take(2)[0]["page"] == 2
+    assert pages_ahead.take(3)[0]["page"] == 3
+    assert listing.fetched_by[3] == threading.current_thread().name
+
+
+def test_a_helpers_error_is_raised_when_the_reader_reaches_that_page() -> None:
+    listing = Listing("broken", last=4, fail_at=3)
+    pages_ahead = PagesAhead(listing.fetch, first=2, last=4)
+    for _ in range(3):
+        page = pages_ahead.claim()
+        assert page is not None
+        pages_ahead.fetch_claimed(page)  # page 3 fails on the helper, which carries on
+    assert pages_ahead.take(2)[0]["page"] == 2
+    with pytest.raises(RuntimeError, match="broken page 3 failed"):
+        pages_ahead.take(3)
+
+
+def test_workers_out_of_permits_fetch_the_listing_being_read() -> None:
+    """Slices ahead hold every permit; their workers then fetch the pages of the long listing being
+    read, which arrive complete and in order, with never more requests in flight than workers."""
+    long = Listing("long", last=24, delay=0.03)
+    ahead = [Listing(f"ahead{i}", last=10) for i in range(3)]
+    prefetcher = Prefetcher(num_workers=4, lookahead=4, page_permits=2)
+    prefetcher.plan([(key(0), long.pages), *((key(i + 1), listing.pages) for i, listing in enumerate(ahead))])
+    try:
+        feed = prefetcher.take(key(0))
+        assert [row["page"] for page in feed for row in page] == list(range(1, 25))
+        assert len(set(long.fetched_by.values())) > 1
+        assert 1 < long.most_in_flight <= 4
+        # The slices ahead are intact: each page exactly once, in order.
+        for i in range(len(ahead)):
+            assert [row["page"] for page in prefetcher.take(key(i + 1)) for row in page] == list(range(1, 11))
+    finally:
+        prefetcher.close()
+
+
+def test_a_listing_the_reader_abandons_stops_its_helpers() -> None:
+    long = Listing("abandoned", last=200, delay=0.01)
+    blocker = Listing("ahead", last=50)
+    prefetcher = Prefetcher(num_workers=3, lookahead=3, page_permits=1)
+    prefetcher.plan([(key(0), long.pages), (key(1), blocker.pages)])
+    try:
+        pages = iter(prefetcher.take(key(0)))
+        for _ in range(5):
+            next(pages)
+        assert [row["page"] for page in prefetcher.take(key(1)) for row in page] == list(range(1, 51))
+        time.sleep(0.2)
+        fetched = len(long.fetched_by)
+        time.sleep(0.2)
+        assert len(long.fetched_by) == fetched < 5 + PAGES_PER_FEED + PAGES_AHEAD_OF_READER + 3
     finally:
         prefetcher.close()

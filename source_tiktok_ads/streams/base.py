@@ -29,7 +29,7 @@ from ..api.errors import (
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
 from ..config import TikTokAdsConfig
-from ..prefetch import Page, Prefetcher, slice_key
+from ..prefetch import Page, PagesAhead, Prefetcher, offered_to_idle_workers, slice_key
 from ..record_lines import RecordLines, record_lines
 
 MAX_PAGE_SIZE = 1000
@@ -63,6 +63,12 @@ def next_page_from_page_info(
     if page >= total_page or not data.get(records_field):
         return None
     return {"page": page + 1}
+
+
+def last_page_of(data: Mapping[str, Any]) -> int:
+    """The listing's last page as `page_info` counts it (0 when it does not say)."""
+    total_page = (data.get("page_info") or {}).get("total_page")
+    return total_page if isinstance(total_page, int) else 0
 
 
 def primary_key_getter(primary_key: Any) -> Callable[[Mapping[str, Any]], Any] | None:
@@ -250,40 +256,55 @@ class TikTokStream(HttpStream, ABC):
     ) -> Iterator[Any]:
         """Every page of one listing, following `page_info`, each passed through `convert(data)`.
 
-        The parsed page and its response are dropped before the result is handed on: a generator
-        suspended at `yield` keeps its locals alive, and a waiting worker must hold only the result.
+        The first page says how many there are; the rest are offered to idle workers to fetch ahead
+        (`prefetch.PagesAhead`), and still converted here, in order. The parsed page and its response
+        are dropped before the result is handed on: a generator suspended at `yield` keeps its
+        locals alive, and a waiting worker must hold only the result.
         """
-        next_page_token: Mapping[str, Any] | None = None
-        while True:
-            result, next_page_token = self._fetch_and_convert(request_slice, next_page_token, convert)
-            yield result
-            if not next_page_token:
-                return
+        converted, page_token, last_page = self._fetch_and_convert(request_slice, None, convert)
+        yield converted
+        if not page_token:
+            return
+        pages_ahead = PagesAhead(
+            lambda page: self._fetch_next_page(request_slice, {}, {"page": page})[1],
+            first=page_token["page"],
+            last=last_page,
+        )
+        with offered_to_idle_workers(pages_ahead):
+            while page_token:
+                # No local keeps the response: it is dropped before the page is handed on.
+                converted, page_token, _ = self._fetch_and_convert(
+                    request_slice, page_token, convert, pages_ahead.take(page_token["page"])
+                )
+                yield converted
 
     def _fetch_and_convert(
         self,
         request_slice: Mapping[str, Any],
         page_token: Mapping[str, Any] | None,
         convert: Callable[[Mapping[str, Any]], Any],
-    ) -> tuple[Any, Mapping[str, Any] | None]:
-        """One page, parsed and converted under PARSE_LOCK so that one page at a time is being converted.
+        response: requests.Response | None = None,
+    ) -> tuple[Any, Mapping[str, Any] | None, int]:
+        """One page, parsed and converted under PARSE_LOCK so that one page at a time is being converted;
+        also the next page's token and the listing's last page number as this page counts them.
 
-        A large body is only checked by its first bytes in the HTTP client and its rows are parsed as
-        `convert` reads them (see `api.envelope`); if it then proves unusable (cut short), `convert`'s
-        partial work is dropped and the page is asked for again, like any other transient failure, so
-        `convert` must keep what it learns from a page to itself until it returns.
+        `response` is the page's if it was already fetched. A large body is only checked by its first
+        bytes in the HTTP client and its rows are parsed as `convert` reads them (see `api.envelope`);
+        if it then proves unusable (cut short), `convert`'s partial work is dropped and the page is
+        asked for again, like any other transient failure, so `convert` must keep what it learns from
+        a page to itself until it returns.
         """
         for attempt in range(1, UNUSABLE_BODY_ATTEMPTS + 1):
-            _, response = self._fetch_next_page(request_slice, {}, page_token)
+            if response is None:
+                _, response = self._fetch_next_page(request_slice, {}, page_token)
             with PARSE_LOCK:
                 try:
                     data, converted = convert_page(
                         raise_for_stream_handled_code(response), self.records_field, convert
                     )
-                    next_page_token = (
-                        next_page_from_page_info(data, self.records_field) if self.page_size else None
-                    )
-                    return converted, next_page_token
+                    if not self.page_size:
+                        return converted, None, 1
+                    return converted, next_page_from_page_info(data, self.records_field), last_page_of(data)
                 except UnusableBody as problem:
                     if attempt == UNUSABLE_BODY_ATTEMPTS:
                         raise TikTokApiError(
@@ -291,6 +312,7 @@ class TikTokStream(HttpStream, ABC):
                             failure_type=FailureType.transient_error,
                         ) from None
                     self.logger.info(f"{self.name}: unusable page ({problem}); asking for it again.")
+                    response = None
         raise AssertionError("unreachable")
 
     def _fetch_next_page(
