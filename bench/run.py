@@ -99,10 +99,15 @@ def emulator_stats(base_url: str) -> dict:
         return json.load(response)
 
 
-def minimum_requests(streams: list[str], size: Size) -> int:
-    """The fewest requests TikTok's rules allow for this catalog on the emulator's data: one listing of
-    the advertisers and one info call, then for each advertiser every report window (30 days daily, one
-    day hourly, one lifetime query) and every entity listing (TopView asked for alone), each costing
+def advertiser_overhead(size: Size) -> int:
+    """Requests any catalog costs first: one listing of the advertisers and their info calls."""
+    return 1 + math.ceil(size.advertisers / 100)
+
+
+def minimum_requests_by_stream(streams: list[str], size: Size) -> dict[str, int]:
+    """The fewest requests TikTok's rules allow for each stream on the emulator's data, beyond
+    `advertiser_overhead`: for each advertiser every report window (30 days daily, one day hourly, one
+    lifetime query) and every entity listing (TopView asked for alone), each costing
     ceil(rows / 1000) pages, at least one."""
     from tiktok_emulator import Dataset, DatasetSpec
 
@@ -119,7 +124,7 @@ def minimum_requests(streams: list[str], size: Size) -> int:
     start = END_DATE - timedelta(days=size.days - 1)
     reports = {definition.name: definition for definition in BUILTIN_REPORTS}
     kinds = {"campaigns": "campaign", "ad_groups": "adgroup", "ads": "ad"}
-    total = 1 + math.ceil(size.advertisers / 100)
+    by_stream = dict.fromkeys(streams, 0)
     for advertiser in dataset.advertisers:
         advertiser_id = advertiser["advertiser_id"]
         for name in streams:
@@ -128,7 +133,7 @@ def minimum_requests(streams: list[str], size: Size) -> int:
                     count = len(
                         dataset.entities(kinds[name], advertiser_id, False, buying_types=buying_types)
                     )
-                    total += max(1, math.ceil(count / 1000))
+                    by_stream[name] += max(1, math.ceil(count / 1000))
                 continue
             if name == "advertisers":
                 continue  # one call per 100 advertisers, counted above
@@ -157,8 +162,8 @@ def minimum_requests(streams: list[str], size: Size) -> int:
                     advertiser_id=advertiser_id,
                     metrics=["spend"],
                 )
-                total += max(1, math.ceil(len(rows) / 1000))
-    return total
+                by_stream[name] += max(1, math.ceil(len(rows) / 1000))
+    return by_stream
 
 
 def select_streams(catalog: dict, size: Size) -> list[str]:
@@ -184,6 +189,11 @@ def main() -> int:
     )
     parser.add_argument("--streams", help="comma-separated stream names (default: by size)")
     parser.add_argument("--extra-config", default="{}", help="JSON merged into the connector config")
+    parser.add_argument(
+        "--per-stream",
+        action="store_true",
+        help="also print each stream's records, seconds and fewest requests (streams are read in turn)",
+    )
     args = parser.parse_args()
     size = SIZES[args.size]
 
@@ -220,9 +230,21 @@ def main() -> int:
             )
             assert process.stdout is not None
             records = failures = throttled = 0
+            # Per stream: records, and when its first and last record arrived.
+            timeline: dict[str, list[float]] = {}
+            head = b'{"type":"RECORD","record":{"stream":"'
             for line in process.stdout:
                 if line.startswith(b'{"type":"RECORD"'):
                     records += 1
+                    if args.per_stream and line.startswith(head):
+                        name = line[len(head) : line.index(b'"', len(head))].decode()
+                        seen = timeline.get(name)
+                        now = time.monotonic() - began
+                        if seen is None:
+                            timeline[name] = [1, now, now]
+                        else:
+                            seen[0] += 1
+                            seen[2] = now
                 elif b'"status":"INCOMPLETE"' in line:
                     failures += 1
                 elif b'"RATE_LIMITED"' in line:  # the CDK reports each throttled answer
@@ -244,7 +266,8 @@ def main() -> int:
     )
     print(f"exit code            {returncode}  (streams failed: {failures})")
     print(f"records              {records}")
-    minimum = minimum_requests(streams, size)
+    fewest = minimum_requests_by_stream(streams, size)
+    minimum = advertiser_overhead(size) + sum(fewest.values())
     print(
         f"requests             {requests_made}  (minimum TikTok's rules allow: {minimum}, ratio {requests_made / minimum:.3f})"
     )
@@ -260,7 +283,24 @@ def main() -> int:
         print(f"emulator cpu s       {emulator_cpu:.2f}  (connector / emulator cpu {cpu / emulator_cpu:.3f})")
     print(f"records / s          {records / wall:.0f}")
     print(f"peak RSS MiB         {after.ru_maxrss / 1024:.0f}  (largest child process so far)")
+    if args.per_stream:
+        print_per_stream(timeline, fewest)
     return returncode
+
+
+def print_per_stream(timeline: dict[str, list[float]], fewest: dict[str, int]) -> None:
+    """Each stream's share of the wall time against the fewest requests its own data allows.
+
+    Streams are emitted one after another, so a stream's seconds run from the previous stream's last
+    record to its own last one. Requests made while an earlier stream was emitted count here too."""
+    print(f"{'stream':<48} {'records':>9} {'s':>7} {'min req':>8} {'s / (min req / 10)':>19}")
+    previous_end = 0.0
+    for name, (count, _first, last) in timeline.items():
+        seconds = last - previous_end
+        previous_end = last
+        least = fewest.get(name, 0)
+        ratio = seconds / max(least / 10, 0.1)
+        print(f"{name:<48} {int(count):>9} {seconds:>7.1f} {least:>8} {ratio:>19.2f}")
 
 
 if __name__ == "__main__":

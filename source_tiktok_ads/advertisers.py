@@ -41,6 +41,8 @@ class AdvertiserDirectory:
         self._accessible: list[dict[str, Any]] | None = None
         self._details: dict[str, Advertiser] | None = None
         self._has_topview: dict[str, bool] = {}
+        # Workers starting two report streams at once would otherwise both ask the same question.
+        self._topview_probes: dict[str, threading.Lock] = {}
 
     def accessible(self) -> list[dict[str, Any]]:
         """`[{advertiser_id, advertiser_name}]` the token may read (production apps only)."""
@@ -105,6 +107,12 @@ class AdvertiserDirectory:
     def has_topview(self, advertiser_id: str) -> bool:
         """Whether the advertiser has TopView campaigns (deleted ones included): their report rows only
         come back when asked for separately, so the question is worth one small request."""
+        with self._lock:
+            probe = self._topview_probes.setdefault(advertiser_id, threading.Lock())
+        with probe:
+            return self._probe_topview(advertiser_id)
+
+    def _probe_topview(self, advertiser_id: str) -> bool:
         with self._lock:
             known = self._has_topview.get(advertiser_id)
         if known is None:

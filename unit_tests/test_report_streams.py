@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +18,9 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from airbyte_cdk.test.state_builder import StateBuilder
 
 from source_tiktok_ads import SourceTiktokAds
-from source_tiktok_ads.config import ReportType
+from source_tiktok_ads.advertisers import AdvertiserDirectory
+from source_tiktok_ads.api.envelope import Envelope
+from source_tiktok_ads.config import ReportType, parse_config
 from source_tiktok_ads.reports.catalog import METRICS, ValueType
 from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
 from source_tiktok_ads.reports.records import RecordBuilder, report_json_schema
@@ -278,6 +283,25 @@ def test_topview_rows_are_asked_for_separately_below_advertiser_level() -> None:
     fake = FakeReports()
     read_report("advertisers_reports_daily", fake, start_date=TODAY.isoformat(), topview_campaigns=1)
     assert len(fake.queries) == 1  # the advertiser level already includes TopView delivery
+
+
+def test_workers_starting_together_ask_about_topview_once_per_advertiser() -> None:
+    calls: list[str] = []
+
+    class SlowApi:
+        def get(self, path: str, params: dict[str, Any]) -> Envelope:
+            calls.append(params["advertiser_id"])
+            time.sleep(0.05)  # long enough for every thread to arrive while the first asks
+            return Envelope(0, "OK", "", {"list": [], "page_info": {"total_number": 0}})
+
+    directory = AdvertiserDirectory(parse_config(raw_config()), SlowApi(), logging.getLogger("test"))  # type: ignore[arg-type]
+    threads = [threading.Thread(target=directory.has_topview, args=(str(n % 2),)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(calls) == ["0", "1"]
+    assert directory.has_topview("0") is False and len(calls) == 2
 
 
 class ShiftingPages:
