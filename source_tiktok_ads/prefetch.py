@@ -33,6 +33,8 @@ PAGES_PER_FEED = 2
 # permits each, the workers spent about a third of their time waiting for one. Medium benchmark,
 # 100 ms latency, 10/s: 1.21-1.27x its budget floor with 2, 1.18x with 3, 1.16x with 4, for a peak
 # RSS of about 300, 420 and 360-390 MiB (run.tune_malloc returns large buffers; noise is +-40 MiB).
+# With idle workers fetching ahead for the listing being read (PagesAhead), on a faster day: 357 s
+# with 2 and 348-351 s with 4, both at a peak of 280-300 MiB.
 PAGE_PERMITS_PER_WORKER = 4
 # Responses of the listing being read that may wait for its reader, fetched by otherwise idle workers.
 PAGES_AHEAD_OF_READER = 4
