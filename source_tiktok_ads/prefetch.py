@@ -13,8 +13,8 @@ executor fetches the pages of the next slices while the CDK is still emitting ea
   the sync;
 - the slice being read never waits for a permit, and the worker pool is FIFO in plan order, so the
   slice the main thread waits for is always running or next to run: work ahead can never starve it;
-- a worker that would wait for a permit fetches the next page of the listing being read instead
-  (`PagesAhead`), so a long listing read while the others are full still keeps the budget busy.
+- a worker that would wait for a permit, or has no slice to fetch, fetches the next pages of the
+  listing being read instead (`PagesAhead`), so a long listing keeps the budget busy.
 """
 
 from __future__ import annotations
@@ -52,10 +52,11 @@ def slice_key(stream_name: str, stream_slice: Mapping[str, Any] | None) -> Slice
 class PageBudget:
     """Page permits shared by the workers; the slice being read is exempt."""
 
-    def __init__(self, permits: int) -> None:
+    def __init__(self, permits: int, call_idle_workers: Callable[[], None] = lambda: None) -> None:
         self._condition = threading.Condition()
         self._free = permits
         self._current: Feed | None = None
+        self._call_idle_workers = call_idle_workers
 
     def reserve(self, feed: Feed) -> bool | None:
         """True: a permit was taken. False: none needed (the slice is being read). None: cancelled.
@@ -70,17 +71,34 @@ class PageBudget:
                 if self._free > 0:
                     self._free -= 1
                     return True
-                pages_ahead = self._current.pages_ahead if self._current is not None else None
-                page = pages_ahead.claim() if pages_ahead is not None else None
-                if pages_ahead is None or page is None:
+                claimed = self._claim_page_ahead()
+                if claimed is None:
                     self._condition.wait(_POLL_SECONDS)
                     continue
+            pages_ahead, page = claimed
             pages_ahead.fetch_claimed(page)  # without the lock: the request takes a while
 
+    def help_once(self) -> bool:
+        """Fetch one page of the listing being read, if it offers one; False if it does not."""
+        with self._condition:
+            claimed = self._claim_page_ahead()
+        if claimed is None:
+            return False
+        pages_ahead, page = claimed
+        pages_ahead.fetch_claimed(page)
+        return True
+
+    def _claim_page_ahead(self) -> tuple[PagesAhead, int] | None:
+        pages_ahead = self._current.pages_ahead if self._current is not None else None
+        page = pages_ahead.claim() if pages_ahead is not None else None
+        return None if pages_ahead is None or page is None else (pages_ahead, page)
+
     def wake(self) -> None:
-        """Waiting workers look again: a permit, or a page to fetch ahead, may be there now."""
+        """A permit, or a page to fetch ahead, may be there now: waiting workers look again, and idle
+        ones are called in."""
         with self._condition:
             self._condition.notify_all()
+        self._call_idle_workers()
 
     def release(self) -> None:
         with self._condition:
@@ -95,7 +113,7 @@ class PageBudget:
     def set_current(self, feed: Feed | None) -> None:
         with self._condition:
             self._current = feed
-            self._condition.notify_all()
+        self.wake()
 
 
 class _Error:
@@ -109,8 +127,8 @@ class PagesAhead:
     A listing is read page after page by one worker. When a long one (the 30-odd pages of a month of
     ad-level audience rows) becomes the slice being read while the slices ahead hold every permit, it
     went at one request at a time and the budget sat idle. Once its first page says how many there
-    are, the listing offers the rest here: while its slice is the one being read, a waiting worker
-    claims the next page and makes its request. The listing's own worker still takes every page in
+    are, the listing offers the rest here: while its slice is the one being read, a worker waiting
+    for a permit, or with no slice to fetch, claims the next page and makes its request. The listing's own worker still takes every page in
     order and converts it; a page nobody claimed it fetches itself, so without helpers it reads
     exactly as before. At most PAGES_AHEAD_OF_READER responses wait for it.
     """
@@ -319,8 +337,14 @@ class Prefetcher:
         self, num_workers: int, lookahead: int | None = None, page_permits: int | None = None
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
+        self._num_workers = num_workers
         self._lookahead = lookahead or num_workers * 2
-        self._budget = PageBudget(page_permits or num_workers * PAGE_PERMITS_PER_WORKER)
+        self._budget = PageBudget(page_permits or num_workers * PAGE_PERMITS_PER_WORKER, self._call_helper)
+        # Help tasks queued or running: each fetches pages of the listing being read while it offers
+        # any, then ends, so a worker with no slice to fetch (the last slices of a run, or a single
+        # long listing) helps too, and one that has a slice waits at most for a page.
+        self._helpers = 0
+        self._helpers_lock = threading.Lock()
         self._lock = threading.Lock()
         self._plan: list[tuple[SliceKey, Callable[[], Iterable[Page]]]] = []
         self._feeds: dict[SliceKey, Feed] = {}
@@ -370,6 +394,27 @@ class Prefetcher:
                     feed.cancel()
             self._feeds.clear()
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _call_helper(self) -> None:
+        with self._helpers_lock:
+            if self._helpers >= self._num_workers:
+                return
+            self._helpers += 1
+        try:
+            self._executor.submit(self._help)
+        except RuntimeError:  # shut down: nothing left to help
+            self._helper_done()
+
+    def _help(self) -> None:
+        try:
+            while self._budget.help_once():
+                pass
+        finally:
+            self._helper_done()
+
+    def _helper_done(self) -> None:
+        with self._helpers_lock:
+            self._helpers -= 1
 
     def _fill(self) -> None:
         while (

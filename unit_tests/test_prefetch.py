@@ -299,6 +299,20 @@ def test_workers_out_of_permits_fetch_the_listing_being_read() -> None:
         prefetcher.close()
 
 
+def test_workers_with_no_slice_to_fetch_help_a_lone_long_listing() -> None:
+    """One long listing and nothing else planned (one advertiser's ads, a lifetime report): the
+    workers that have no slice fetch its pages too, never more at once than there are workers."""
+    long = Listing("lone", last=30, delay=0.03)
+    prefetcher = Prefetcher(num_workers=3)
+    prefetcher.plan([(key(0), long.pages)])
+    try:
+        assert [row["page"] for page in prefetcher.take(key(0)) for row in page] == list(range(1, 31))
+    finally:
+        prefetcher.close()
+    assert len(set(long.fetched_by.values())) > 1
+    assert 1 < long.most_in_flight <= 3
+
+
 def test_a_listing_the_reader_abandons_stops_its_helpers() -> None:
     long = Listing("abandoned", last=200, delay=0.01)
     blocker = Listing("ahead", last=50)

@@ -114,6 +114,7 @@ def bad_param(message: str) -> ApiError:
 class RecordedRequest(NamedTuple):
     path: str
     params: dict[str, str]
+    received_at: float = 0.0  # time.monotonic() when it arrived: shows which requests overlapped
 
 
 @dataclass
@@ -315,7 +316,7 @@ class Emulator:
         with self._lock:
             self._total += 1
             self._by_path[path] += 1
-            self.requests.append(RecordedRequest(path, params))
+            self.requests.append(RecordedRequest(path, params, time.monotonic()))
             self._fault_n += 1
             return self._fault_n, self._faults
 
