@@ -122,15 +122,16 @@ class _Error:
 
 
 class PagesAhead:
-    """The later pages of one listing, for workers that would otherwise wait for a page permit.
+    """The later pages of one listing, for workers that would otherwise wait for a permit or sit idle.
 
     A listing is read page after page by one worker. When a long one (the 30-odd pages of a month of
-    ad-level audience rows) becomes the slice being read while the slices ahead hold every permit, it
-    went at one request at a time and the budget sat idle. Once its first page says how many there
-    are, the listing offers the rest here: while its slice is the one being read, a worker waiting
-    for a permit, or with no slice to fetch, claims the next page and makes its request. The listing's own worker still takes every page in
-    order and converts it; a page nobody claimed it fetches itself, so without helpers it reads
-    exactly as before. At most PAGES_AHEAD_OF_READER responses wait for it.
+    ad-level audience rows) became the slice being read while the slices ahead held every permit, or
+    was the only slice left, it went at one request at a time and the budget sat idle. Once its
+    first page says how many there are, the listing offers the rest here: while its slice is the one
+    being read, a worker waiting for a permit, or with no slice to fetch, claims the next page and
+    makes its request. The listing's own worker still takes every page in order and converts it; a
+    page nobody claimed it fetches itself, so without helpers it reads exactly as before. At most
+    PAGES_AHEAD_OF_READER responses wait for it.
     """
 
     def __init__(self, fetch: Callable[[int], Any], first: int, last: int) -> None:
@@ -275,8 +276,8 @@ _worker = threading.local()
 
 @contextmanager
 def offered_to_idle_workers(pages_ahead: PagesAhead) -> Iterator[None]:
-    """Lets waiting workers fetch these pages while this worker's slice is the one being read.
-    Outside a worker (a slice fetched directly) the listing fetches every page itself."""
+    """Lets waiting or idle workers fetch these pages while this worker's slice is the one being
+    read. Outside a worker (a slice fetched directly) the listing fetches every page itself."""
     feed: Feed | None = getattr(_worker, "feed", None)
     if feed is None:
         try:
