@@ -37,6 +37,7 @@ from .prefetch import Prefetcher
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
+from .reports.healing import dropped_summary
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
@@ -109,6 +110,9 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         try:
             yield from super().read(logger, config, catalog, state)
         finally:
+            summary = dropped_summary(streams)
+            if summary:
+                logger.warning(summary)
             self._streams_of_this_read = None
             context.prefetcher = None
             prefetcher.close()

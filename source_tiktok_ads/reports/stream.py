@@ -20,6 +20,7 @@ from ..config import DataLevel
 from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
+from .healing import MetricHealing, ParameterRejected, ReportErrorHandler, raise_if_rejected, rejection_error
 from .records import RecordBuilder, report_json_schema
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
 
@@ -33,15 +34,18 @@ def report_query(
     window: tuple[str, str] | None,
     include_deleted: bool,
     top_view: bool = False,
+    metrics: Iterable[str] | None = None,
 ) -> dict[str, Any]:
-    """The parameters of one report request (before paging); `window` is None for a lifetime query."""
+    """The parameters of one report request (before paging); `window` is None for a lifetime query.
+
+    `metrics` replaces the definition's when some were dropped during the run."""
     params: dict[str, Any] = {
         "advertiser_id": advertiser_id,
         "service_type": "AUCTION",
         "report_type": definition.report_type.value,
         "data_level": definition.data_level.value,
         "dimensions": list(definition.dimensions),
-        "metrics": list(definition.metrics),
+        "metrics": list(definition.metrics if metrics is None else metrics),
     }
     if window is None:
         params["query_lifetime"] = True
@@ -70,6 +74,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self._schema = report_json_schema(definition)
         self._cursors = AdvertiserCursors(definition.time_dimension or "")
         self._now = datetime.now(UTC)
+        self.metric_healing = MetricHealing(definition.name, definition.metrics)
         super().__init__(context)
 
     @property
@@ -102,6 +107,9 @@ class ReportStream(TikTokStream, CheckpointMixin):
 
     def path(self, **kwargs: Any) -> str:
         return REPORT_PATH
+
+    def get_error_handler(self) -> ReportErrorHandler:
+        return ReportErrorHandler(self.logger)
 
     # --- slices -------------------------------------------------------------------------------------
 
@@ -149,6 +157,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
             window,
             self.config.include_deleted,
             top_view=bool(stream_slice.get("top_view")),
+            metrics=stream_slice.get("metrics"),
         )
 
     def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
@@ -182,25 +191,58 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def fetch_listing(
         self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
     ) -> Iterator[Any]:
-        fetched_a_page = False
-        try:
-            for page in self._fetch_complete_window(request_slice, convert):
-                fetched_a_page = True
-                yield page
-        except QueryTooLarge:
-            # TikTok decides "too large" before paging; if it ever came after a page was handed over,
-            # re-reading halves would duplicate rows, so fail instead of guessing.
-            start, end = request_slice.get("start_date"), request_slice.get("end_date")
-            if fetched_a_page or start is None or start == end:
-                raise
-            self.logger.info(f"{self.name}: window {start}..{end} too large for TikTok; splitting it in two.")
-            for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
-                part = {
-                    **request_slice,
-                    "start_date": part_start.isoformat(),
-                    "end_date": part_end.isoformat(),
-                }
-                yield from self.fetch_listing(part, convert)
+        healing = self.metric_healing
+        for _ in range(healing.max_rounds):
+            # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
+            asked = healing.metrics()
+            listing = {**request_slice, "metrics": asked}
+            fetched_a_page = False
+            try:
+                for page in self._fetch_complete_window(listing, convert):
+                    fetched_a_page = True
+                    yield page
+            except ParameterRejected as rejection:
+                # Metrics TikTok accepted for a first page cannot be refused for a later one; a 40002
+                # there, or one naming no metric asked for, is the user's to fix.
+                if fetched_a_page or not healing.drop(rejection, asked):
+                    raise rejection_error(rejection) from None
+                continue
+            except QueryTooLarge as too_large:
+                yield from self._split_window(listing, fetched_a_page, too_large, convert)
+            healing.announce(self.logger)
+            return
+        raise AssertionError("unreachable: every round drops at least one metric")
+
+    def _split_window(
+        self,
+        request_slice: Mapping[str, Any],
+        fetched_a_page: bool,
+        too_large: QueryTooLarge,
+        convert: Callable[[Mapping[str, Any]], Any],
+    ) -> Iterator[Any]:
+        # TikTok decides "too large" before paging; if it ever came after a page was handed over,
+        # re-reading halves would duplicate rows, so fail instead of guessing.
+        start, end = request_slice.get("start_date"), request_slice.get("end_date")
+        if fetched_a_page or start is None or start == end:
+            raise too_large
+        self.logger.info(f"{self.name}: window {start}..{end} too large for TikTok; splitting it in two.")
+        for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
+            part = {
+                **request_slice,
+                "start_date": part_start.isoformat(),
+                "end_date": part_end.isoformat(),
+            }
+            yield from self.fetch_listing(part, convert)
+
+    def _fetch_next_page(
+        self,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> tuple[Any, Any]:
+        request, response = super()._fetch_next_page(stream_slice, stream_state, next_page_token)
+        raise_if_rejected(response)
+        return request, response
 
     def _fetch_complete_window(
         self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]

@@ -1,0 +1,148 @@
+"""Metrics TikTok refuses are dropped for the run instead of failing the report stream.
+
+TikTok answers 40002 for a whole report request when it refuses a single metric at that report type,
+level and granularity, and its accepted lists change more often than any catalog. When the message
+names metrics the request asked for, those are dropped for the stream for the rest of the run (every
+window, every advertiser), the window is asked for again, and the user is told once per stream which
+metrics were dropped and why. A 40002 that names none of them fails the stream as before.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import requests
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.sources.streams.http.error_handlers import ErrorResolution, ResponseAction
+
+from ..api.envelope import envelope_of
+from ..api.errors import PARAMETER_CODE, TikTokApiError, TikTokErrorHandler, describe, request_context
+
+
+class ParameterRejected(Exception):
+    """40002 on a report request: TikTok refused a parameter; maybe metrics the stream can drop."""
+
+    def __init__(self, path: str, advertiser_id: str | None, message: str, detail: str) -> None:
+        self.path = path
+        self.advertiser_id = advertiser_id
+        self.reason = message
+        self.detail = detail
+        super().__init__(message)
+
+    @property
+    def user_message(self) -> str:
+        about = f" for advertiser {self.advertiser_id}" if self.advertiser_id else ""
+        return f"TikTok rejected a parameter of {self.path}{about}: {self.reason}"
+
+
+class ReportErrorHandler(TikTokErrorHandler):
+    """The shared policy, except that a 40002 is handed to the report stream, which may heal it."""
+
+    def interpret_response(
+        self, response_or_exception: requests.Response | Exception | None = None
+    ) -> ErrorResolution:
+        if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
+            envelope = envelope_of(response_or_exception)
+            if envelope.problem is None and envelope.code == PARAMETER_CODE:
+                return ErrorResolution(
+                    ResponseAction.IGNORE, None, f"{describe(envelope)}; handled by the stream."
+                )
+        return super().interpret_response(response_or_exception)
+
+
+def raise_if_rejected(response: requests.Response) -> None:
+    """Raise ParameterRejected for a 40002 answer; anything else is left to the shared envelope check."""
+    envelope = envelope_of(response)
+    if envelope.problem is None and envelope.code == PARAMETER_CODE:
+        path, advertiser_id = request_context(response.request)
+        raise ParameterRejected(path, advertiser_id, envelope.message, describe(envelope))
+
+
+def named_metrics(message: str, asked: Iterable[str]) -> list[str]:
+    """The asked-for metrics TikTok's message names, matched as whole words.
+
+    Seen forms: "Invalid metric fields: ['a']", "Invalid metric field(s): a, b.", "metrics: a is not
+    supported when data_level is X.", "a is only supported when …". A name followed by a colon is the
+    name of a request parameter ("advertiser_id: Missing data …"), not a refused metric.
+    """
+    return [
+        name
+        for name in asked
+        if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])(?!\s*:)", message)
+    ]
+
+
+class MetricHealing:
+    """The metrics one stream asks for in this run, minus those TikTok refused; safe across workers."""
+
+    def __init__(self, stream_name: str, metrics: Iterable[str]) -> None:
+        self._stream_name = stream_name
+        self._requested = tuple(metrics)
+        self._dropped: dict[str, str] = {}
+        self._unannounced: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def max_rounds(self) -> int:
+        """Requests one window may need: TikTok may name only the first refused metric per answer."""
+        return len(self._requested) + 1
+
+    def metrics(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(name for name in self._requested if name not in self._dropped)
+
+    @property
+    def dropped(self) -> Mapping[str, str]:
+        with self._lock:
+            return dict(self._dropped)
+
+    def drop(self, rejection: ParameterRejected, asked: Iterable[str]) -> list[str]:
+        """Drop the asked-for metrics the rejection names; an empty list means it names none."""
+        names = named_metrics(rejection.reason, asked)
+        with self._lock:
+            for name in names:
+                if name not in self._dropped:
+                    self._dropped[name] = rejection.reason
+                    self._unannounced[name] = rejection.reason
+        return names
+
+    def announce(self, logger: logging.Logger) -> None:
+        """One warning for the metrics dropped since the last one, with TikTok's reasons quoted."""
+        with self._lock:
+            pending, self._unannounced = self._unannounced, {}
+        if not pending:
+            return
+        reasons = "; ".join(f'"{reason}"' for reason in dict.fromkeys(pending.values()))
+        logger.warning(
+            f"{self._stream_name}: TikTok refused metric(s) {', '.join(pending)} ({reasons}). They are dropped "
+            "for the rest of this run, for every advertiser, and are null in this stream's records; the "
+            "other metrics are read as usual."
+        )
+
+
+def rejection_error(rejection: ParameterRejected) -> TikTokApiError:
+    """The stream failure for a 40002 that cannot be healed: the user's parameter is wrong."""
+    return TikTokApiError(
+        message=rejection.user_message,
+        internal_message=rejection.detail,
+        failure_type=FailureType.config_error,
+    )
+
+
+def dropped_summary(streams: Iterable[Any]) -> str | None:
+    """One line naming every metric dropped in the run, by stream (None when none was)."""
+    parts = [
+        f"{stream.name}: {', '.join(healing.dropped)}"
+        for stream in streams
+        if (healing := getattr(stream, "metric_healing", None)) is not None and healing.dropped
+    ]
+    if not parts:
+        return None
+    return (
+        f"Metrics TikTok refused, left out of this run and null in its records: {'; '.join(parts)}. For a "
+        "custom report, remove them from its metrics to silence this."
+    )
