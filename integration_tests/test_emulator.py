@@ -387,8 +387,12 @@ BAD_REPORTS = [
     ),
     ({"data_level": "AUCTION_ADGROUP", "dimensions": ["adgroup_id"], "metrics": ["ad_name"]}, "['ad_name']"),
     (
-        {"data_level": "AUCTION_CAMPAIGN", "dimensions": ["campaign_id"], "metrics": ["conversion"]},
+        {"data_level": "AUCTION_ADVERTISER", "dimensions": ["advertiser_id"], "metrics": ["conversion"]},
         "['conversion']",
+    ),
+    (
+        {"data_level": "AUCTION_CAMPAIGN", "dimensions": ["campaign_id"], "metrics": ["total_purchase"]},
+        "['total_purchase']",
     ),
     (
         {

@@ -138,6 +138,26 @@ INVALID_REPORTS = [
     ({"metrics": ["placement"]}, "'placement'", "is a dimension, not a metric; move it to dimensions"),
     ({"metrics": ["stat_time_day"]}, "'stat_time_day'", "is a dimension, not a metric"),
     (
+        {"filters": [{"field_name": "campaign_status", "filter_value": STATUS_ALL}]},
+        "filter on 'campaign_status'",
+        "does not match data_level AUCTION_AD; filter on 'ad_status'",
+    ),
+    (
+        {**ADVERTISER_LEVEL, "filters": [{"field_name": "adgroup_status", "filter_value": STATUS_ALL}]},
+        "filter on 'adgroup_status'",
+        "does not match data_level AUCTION_ADVERTISER; drop it",
+    ),
+    (
+        {"filters": [{"field_name": "ad_status", "filter_value": "STATUS_ALL"}]},
+        "filter_value 'STATUS_ALL' of 'ad_status'",
+        "is not JSON",
+    ),
+]
+
+
+# Which metrics a level, type or granularity accepts is the catalog's belief: a warning, TikTok decides.
+ADVISED_REPORTS = [
+    (
         {**CAMPAIGN_LEVEL, "metrics": ["adgroup_name"]},
         "metric 'adgroup_name'",
         "is not available at data_level AUCTION_CAMPAIGN; it is available at AUCTION_AD or AUCTION_ADGROUP",
@@ -173,9 +193,10 @@ INVALID_REPORTS = [
         "is not available in AUDIENCE reports; use a BASIC report",
     ),
     (
-        {**CAMPAIGN_LEVEL, "metrics": ["conversion"]},
+        {**ADVERTISER_LEVEL, "metrics": ["conversion"]},
         "metric 'conversion'",
-        "is not available at data_level AUCTION_CAMPAIGN; it is available at AUCTION_AD or AUCTION_ADGROUP",
+        "is not available at data_level AUCTION_ADVERTISER; it is available at AUCTION_AD or AUCTION_ADGROUP "
+        "or AUCTION_CAMPAIGN",
     ),
     ({**AUDIENCE_AD, "metrics": ["reach"]}, "metric 'reach'", "is not available in AUDIENCE reports"),
     (
@@ -208,21 +229,6 @@ INVALID_REPORTS = [
         "metric 'purchase'",
         "cannot be combined with the breakdown country_code",
     ),
-    (
-        {"filters": [{"field_name": "campaign_status", "filter_value": STATUS_ALL}]},
-        "filter on 'campaign_status'",
-        "does not match data_level AUCTION_AD; filter on 'ad_status'",
-    ),
-    (
-        {**ADVERTISER_LEVEL, "filters": [{"field_name": "adgroup_status", "filter_value": STATUS_ALL}]},
-        "filter on 'adgroup_status'",
-        "does not match data_level AUCTION_ADVERTISER; drop it",
-    ),
-    (
-        {"filters": [{"field_name": "ad_status", "filter_value": "STATUS_ALL"}]},
-        "filter_value 'STATUS_ALL' of 'ad_status'",
-        "is not JSON",
-    ),
 ]
 
 
@@ -242,8 +248,23 @@ def test_invalid_reports_are_refused_naming_field_value_and_rule(
     assert rule in found[0], found[0]
 
 
-def test_the_invalid_table_covers_at_least_25_rules() -> None:
-    assert len(INVALID_REPORTS) >= 25
+def test_the_invalid_and_advised_tables_cover_at_least_25_rules() -> None:
+    assert len(INVALID_REPORTS) >= 12 and len(INVALID_REPORTS) + len(ADVISED_REPORTS) >= 25
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named", "rule"),
+    ADVISED_REPORTS,
+    ids=[f"{index:02d}-{row[1]}" for index, row in enumerate(ADVISED_REPORTS)],
+)
+def test_metric_availability_is_a_warning_that_leaves_the_decision_to_tiktok(
+    overrides: dict[str, Any], named: str, rule: str
+) -> None:
+    validation = validate_custom_reports([report(**overrides)], BUILTINS)
+    assert validation.ok, validation.problems
+    assert len(validation.warnings) == 1, validation.warnings
+    assert validation.warnings[0].startswith(f"Custom report 'my_report': {named}")
+    assert rule in validation.warnings[0] and "TikTok decides" in validation.warnings[0]
 
 
 def test_both_time_dimensions_break_two_rules_and_both_are_named() -> None:
@@ -294,7 +315,7 @@ def test_audience_lifetime_is_a_dated_range_without_time_dimension() -> None:
 def test_config_error_lists_every_problem() -> None:
     with pytest.raises(AirbyteTracedException) as caught:
         custom_definitions(
-            [report(name="a", metrics=["cash_spend"]), report(name="b", dimensions=["campaign_id"])],
+            [report(name="a", metrics=["placement"]), report(name="b", dimensions=["campaign_id"])],
             BUILTINS,
             LOGGER,
         )

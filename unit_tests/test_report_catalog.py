@@ -181,11 +181,27 @@ def test_attribute_metric_levels(name, levels):
     assert _levels_accepting(name) == levels
 
 
-@pytest.mark.parametrize(
-    "name", ["conversion", "result", "secondary_goal_result", "purchase", "complete_payment", "vta_purchase"]
-)
-def test_conversion_like_metrics_stay_at_ad_group_and_ad_level(name):
+@pytest.mark.parametrize("name", ["purchase", "complete_payment", "vta_purchase"])
+def test_event_metrics_stay_at_ad_group_and_ad_level(name):
     assert _levels_accepting(name) == {ADGROUP, AD}
+
+
+# A recorded BASIC AUCTION_CAMPAIGN request with these metrics was answered by TikTok.
+@pytest.mark.parametrize(
+    "name",
+    [
+        "conversion",
+        "cost_per_conversion",
+        "real_time_conversion",
+        "result",
+        "real_time_result_rate",
+        "secondary_goal_result",
+        "cost_per_secondary_goal_result",
+    ],
+)
+def test_conversion_and_result_metrics_are_asked_from_campaign_level_down(name):
+    assert _levels_accepting(name) == {CAMPAIGN, ADGROUP, AD}
+    assert name in accepted_metrics(BASIC, CAMPAIGN, DAY)
 
 
 @pytest.mark.parametrize(

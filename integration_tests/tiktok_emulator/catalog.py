@@ -427,9 +427,11 @@ AUDIENCE_EXCLUDED: frozenset[str] = frozenset(
     }
 )
 
-# Whether conversion/result/event metrics work at advertiser and campaign level is an open
-# question [?]; the stricter answer (rejected there) makes a connector prove it does not rely on it.
-LOWER_LEVEL_ONLY: frozenset[str] = frozenset(CONVERSION_METRICS) | frozenset(EVENT_METRICS)
+# A recorded campaign-level request with conversion, result and secondary-goal metrics was answered,
+# so those work from campaign level down. Whether they work at advertiser level, and event metrics
+# above ad group level, is an open question [?]; the stricter answer (rejected there) is served.
+LOWER_LEVEL_ONLY: frozenset[str] = frozenset(EVENT_METRICS)
+CAMPAIGN_LEVEL_AND_BELOW: frozenset[str] = frozenset(CONVERSION_METRICS)
 
 # These need a grouping of one ID dimension, optionally with stat_time_day.
 PAID_VIEW_METRICS: frozenset[str] = frozenset(
@@ -468,6 +470,8 @@ def invalid_metrics(
             ok = set(dimensions) <= {id_dim, "stat_time_day"}
         elif m in LOWER_LEVEL_ONLY:
             ok = level in (ADGROUP, AD)
+        elif m in CAMPAIGN_LEVEL_AND_BELOW:
+            ok = level in (CAMPAIGN, ADGROUP, AD)
         else:
             ok = True
         if not ok:

@@ -1,8 +1,11 @@
 """User-defined reports: checked against the catalog before the first request, then read like any report.
 
-Each problem names the report, the field, the value, the rule and what to use instead. Names the
-catalog does not know are let through with a warning: TikTok adds metrics often, and it will
-accept or refuse them itself (the connection check makes one small live request per report).
+Each problem names the report, the field, the value, the rule and what to use instead. Only documented
+hard constraints are errors (the level's ID dimension, time dimension and granularity, AUDIENCE needs
+an audience dimension, the dimension count). Names the catalog does not know, and metrics it believes
+a level, type or granularity refuses, are let through with a warning: TikTok adds metrics often and
+decides itself (the connection check makes one small live request per report, and a sync drops a
+refused metric, see `healing`).
 """
 
 from __future__ import annotations
@@ -169,7 +172,12 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
             continue
         reason = _why_not(metric, report_type, level, granularity, breakdowns)
         if reason:
-            problems.append(f"{where}: metric '{name}' {reason}.")
+            # Which metrics a level, type or granularity accepts is the catalog's reading of TikTok's
+            # docs, which disagree with each other and with TikTok: advice, not a rule.
+            result.warnings.append(
+                f"{where}: metric '{name}' {reason}, by the connector's catalog. TikTok decides: check fails "
+                "with TikTok's reason if it refuses the metric, and a sync leaves it out (null) with a warning."
+            )
 
     for entry in report.filters:
         status_level = LEVEL_OF_STATUS_FIELD.get(entry.field_name)
