@@ -32,6 +32,7 @@ from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
+from .oauth_spec import advanced_auth
 from .planning import plan_read
 from .prefetch import Prefetcher
 from .record_lines import RecordLines
@@ -61,6 +62,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             documentationUrl=DOCUMENTATION_URL,
             connectionSpecification=connection_specification(),
             supportsIncremental=True,
+            advanced_auth=advanced_auth(),
         )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
