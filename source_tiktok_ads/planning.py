@@ -34,13 +34,6 @@ def least_seconds(requests: int, requests_per_second: float, requests_per_minute
     return max(per_second, per_minute)
 
 
-def fewest_requests(stream: TikTokStream, stream_slice: Mapping[str, Any] | None) -> int:
-    """The requests a slice costs at the least: one per listing it is made of, known in advance when the
-    stream lists them without asking TikTok (otherwise one); every further page costs one more."""
-    listings = stream.request_slices(stream_slice or {})
-    return len(listings) if isinstance(listings, list | tuple) else 1
-
-
 @dataclass
 class ReadPlan:
     """What the planned slices of a read add up to."""
@@ -59,7 +52,7 @@ class ReadPlan:
         self.slices += len(slices)
         first_day: dict[str, str] = {}
         for piece in slices:
-            requests = fewest_requests(stream, piece)
+            requests = stream.fewest_requests(piece)
             self.slice_requests += requests
             advertiser_id = (piece or {}).get("advertiser_id")
             if advertiser_id is None:

@@ -15,8 +15,6 @@ from collections.abc import Callable
 PROGRESS_INTERVAL_SECONDS = 30.0
 # Lets a demo or a test watch progress more often than a sync needs to.
 INTERVAL_ENV = "SOURCE_TIKTOK_ADS_PROGRESS_SECONDS"
-# Below this many requests the observed rate says more about start-up than about the sync.
-MIN_REQUESTS_FOR_RATE = 20
 
 
 def progress_interval() -> float:
@@ -51,13 +49,16 @@ class ReadProgress:
     """Counts what the read did; the main thread adds records and finished slices, a timer thread logs.
 
     `requests_sent` reads the run's request count (every request of every stream and worker goes through
-    one budget). The time left assumes the slices still to read cost what the finished ones did, at the
-    rate requests have gone so far (never faster than the budget's).
+    one budget). Each finished slice counts with the fewest requests it needed, so the time left is the
+    pace so far applied to the requests still planned, and never less than the budget allows for the
+    planned requests not sent yet. Requests fetched ahead for slices not finished yet do not count as
+    progress: they would make the first minutes look faster than the read is.
     """
 
     def __init__(
         self,
         slices: int,
+        slice_requests: int,
         min_requests: int,
         requests_sent: Callable[[], int],
         requests_per_second: float,
@@ -65,9 +66,13 @@ class ReadProgress:
         interval: float = PROGRESS_INTERVAL_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`slice_requests`: the fewest requests of all planned slices; `min_requests`: of the whole read
+        (lookups included); `requests_per_second`: the budget's actual pace."""
         self.slices = slices
         self.slices_done = 0
         self.records = 0
+        self._slice_requests = slice_requests
+        self._slice_requests_done = 0
         self._min_requests = min_requests
         self._requests_sent = requests_sent
         self._requests_per_second = requests_per_second
@@ -78,8 +83,9 @@ class ReadProgress:
         self._stopped = threading.Event()
         self._thread: threading.Thread | None = None
 
-    def slice_done(self) -> None:
+    def slice_done(self, fewest_requests: int = 1) -> None:
         self.slices_done += 1
+        self._slice_requests_done += fewest_requests
 
     def add_records(self, records: int) -> None:
         self.records += records
@@ -97,16 +103,14 @@ class ReadProgress:
         )
 
     def seconds_left(self) -> float:
-        sent = self._requests_sent()
-        done, total = self.slices_done, self.slices
-        if done >= total:
+        if self.slices_done >= self.slices:
             return 0.0
-        expected = self._min_requests if done == 0 else max(self._min_requests, sent * total / done)
-        elapsed = self._clock() - self._started
-        rate = self._requests_per_second
-        if sent >= MIN_REQUESTS_FOR_RATE and elapsed > 0:
-            rate = min(rate, sent / elapsed)
-        return max(0.0, expected - sent) / rate
+        by_budget = max(0, self._min_requests - self._requests_sent()) / self._requests_per_second
+        done = self._slice_requests_done
+        if done == 0:
+            return by_budget
+        by_pace = (self._clock() - self._started) * max(0, self._slice_requests - done) / done
+        return max(by_pace, by_budget)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._log_periodically, name="tiktok-progress", daemon=True)

@@ -27,7 +27,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
-from .api.budget import AdaptiveBudget
+from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
@@ -136,9 +136,10 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             logger.info(line)
         return ReadProgress(
             summary.slices,
+            summary.slice_requests,
             summary.min_requests(planning_requests),
             requests_sent,
-            context.config.requests_per_second,
+            context.config.requests_per_second / WINDOW_MARGIN,
             logger,
             interval=self.progress_interval_seconds or progress_interval(),
         )

@@ -71,19 +71,29 @@ def test_interval_comes_from_the_environment_when_set(monkeypatch: pytest.Monkey
         assert progress_interval() == 30
 
 
-def test_time_left_extrapolates_the_finished_slices_at_the_observed_rate() -> None:
+def test_time_left_is_the_pace_so_far_and_never_less_than_the_budget_allows() -> None:
     now = [100.0]
     sent = [0]
-    progress = ReadProgress(100, 120, lambda: sent[0], 10, logging.getLogger("test"), clock=lambda: now[0])
-    assert progress.seconds_left() == 12  # nothing done yet: the plan's minimum at the budget's rate
+    progress = ReadProgress(
+        100, 110, 120, lambda: sent[0], 10, logging.getLogger("test"), clock=lambda: now[0]
+    )
+    assert progress.seconds_left() == 12  # nothing done yet: the plan's minimum at the budget's pace
+    # 50 s in, slices worth 55 of the 110 planned requests are done; 100 requests went out, most of
+    # them for slices fetched ahead: the pace says 50 s more.
     now[0], sent[0] = 150.0, 100
-    for _ in range(50):
+    for _ in range(45):
         progress.slice_done()
+    for _ in range(5):
+        progress.slice_done(2)
     progress.add_records(1234)
-    # Half the slices took 100 requests in 50 s: 100 more at 2 requests/s.
     assert progress.seconds_left() == 50
     assert progress.line() == "Progress: 50/100 slices, 1,234 records, 100 requests, about 50 s left"
     assert progress.final_line() == "Read done: 50/100 slices, 1,234 records, 100 requests in 50 s"
+    # A pace faster than the budget allows is not believed.
+    now[0] = 101.0
+    assert progress.seconds_left() == pytest.approx(2.0)
+    sent[0] = 0
+    assert progress.seconds_left() == 12
 
 
 class Slow:

@@ -210,6 +210,12 @@ class TikTokStream(HttpStream, ABC):
         """The listings that together make up one CDK slice (e.g. one per buying-type group)."""
         return [stream_slice]
 
+    def fewest_requests(self, stream_slice: Mapping[str, Any] | None) -> int:
+        """The requests a slice costs at the least: one per listing it is made of, known in advance when
+        the stream lists them without asking TikTok (otherwise one); every further page costs one more."""
+        listings = self.request_slices(stream_slice or {})
+        return len(listings) if isinstance(listings, list | tuple) else 1
+
     def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[FetchedPage]:
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
         records takes far less memory than the parsed page it came from, and it is what waits."""
@@ -383,7 +389,7 @@ class TikTokStream(HttpStream, ABC):
             self.logger.error(denied.message)
             self._denied.append(denied)
         if self.context.progress is not None:
-            self.context.progress.slice_done()
+            self.context.progress.slice_done(self.fewest_requests(stream_slice))
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
