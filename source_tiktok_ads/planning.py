@@ -20,7 +20,7 @@ from airbyte_cdk.sources.streams import Stream
 from .api.budget import WINDOW_MARGIN
 from .config import DEFAULT_START_DATE, TikTokAdsConfig
 from .prefetch import slice_key
-from .progress import count, duration
+from .progress import count, counted, duration
 from .reports.stream import ReportStream
 from .streams.base import TikTokStream
 
@@ -74,8 +74,8 @@ class ReadPlan:
         rate = config.requests_per_second
         seconds = least_seconds(requests, rate, config.requests_per_minute)
         lines = [
-            f"Plan: {count(self.streams)} streams, {count(len(self.advertisers))} advertisers, "
-            f"{count(self.slices)} slices, at least {count(requests)} requests, about {duration(seconds)} "
+            f"Plan: {counted(self.streams, 'stream')}, {counted(len(self.advertisers), 'advertiser')}, "
+            f"{counted(self.slices, 'slice')}, at least {counted(requests, 'request')}, about {duration(seconds)} "
             f"at {rate:g} requests/s"
         ]
         if (

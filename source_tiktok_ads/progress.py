@@ -30,6 +30,11 @@ def count(number: int) -> str:
     return f"{number:,}"
 
 
+def counted(number: int, noun: str) -> str:
+    """`1 advertiser`, `2 advertisers`, `1,402 slices`."""
+    return f"{count(number)} {noun}" if number == 1 else f"{count(number)} {noun}s"
+
+
 def duration(seconds: float) -> str:
     """`45 s`, `2 min 22 s`, `3 h 5 min`, `12 d 4 h`: two units at most, rounded to the second."""
     total = max(0, round(seconds))
@@ -98,8 +103,8 @@ class ReadProgress:
 
     def _counts(self) -> str:
         return (
-            f"{count(self.slices_done)}/{count(self.slices)} slices, {count(self.records)} records, "
-            f"{count(self._requests_sent())} requests"
+            f"{count(self.slices_done)}/{counted(self.slices, 'slice')}, {counted(self.records, 'record')}, "
+            f"{counted(self._requests_sent(), 'request')}"
         )
 
     def seconds_left(self) -> float:

@@ -16,7 +16,14 @@ from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
 from source_tiktok_ads import SourceTiktokAds
 from source_tiktok_ads.planning import least_seconds
-from source_tiktok_ads.progress import INTERVAL_ENV, ReadProgress, count, duration, progress_interval
+from source_tiktok_ads.progress import (
+    INTERVAL_ENV,
+    ReadProgress,
+    count,
+    counted,
+    duration,
+    progress_interval,
+)
 
 from .conftest import BASE_URL, envelope, raw_config
 from .test_row_context import DailyRows
@@ -52,6 +59,8 @@ def test_durations_read_as_a_person_says_them(seconds: float, text: str) -> None
 
 def test_counts_have_thousands_separators() -> None:
     assert count(1402) == "1,402" and count(120_455) == "120,455" and count(7) == "7"
+    assert counted(1, "advertiser") == "1 advertiser" and counted(0, "record") == "0 records"
+    assert counted(1402, "slice") == "1,402 slices"
 
 
 def test_least_time_follows_the_budgets_spacing_and_minute_window() -> None:
