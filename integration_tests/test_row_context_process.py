@@ -143,3 +143,34 @@ def test_plan_and_progress_lines_add_up_to_the_read(
     )
     assert least <= requests
     assert [line for line in logs if line.startswith("Progress: ")], "a read of a few seconds logs progress"
+
+
+def test_zones_named_by_a_bare_offset_give_the_same_instants(config: dict[str, Any]) -> None:
+    # Whether TikTok ever names a zone `UTC-08:00` instead of `Etc/GMT+8` is not known: read both alike.
+    dataset = Dataset.generate(
+        DatasetSpec(
+            advertisers=1,
+            campaigns_per_advertiser=1,
+            adgroups_per_campaign=1,
+            ads_per_adgroup=1,
+            days=9,
+            end_date=TODAY_UTC + timedelta(days=1),
+            seed=5,
+            offset_timezone_names=True,
+        )
+    )
+    with Emulator(dataset) as offsets:
+        run = run_connector(
+            "read",
+            {**config, "base_url": offsets.base_url},
+            configured_catalog(
+                run_connector("discover", {**config, "base_url": offsets.base_url}).catalog,
+                ["ads_reports_daily"],
+            ),
+        )
+    records = run.records("ads_reports_daily")
+    assert records and {record["timezone"] for record in records} == {"UTC-08:00"}
+    assert all(record["stat_time_utc"].endswith("T08:00:00Z") for record in records)
+    # "Today" is the advertiser's too: the last day read is today at UTC-8.
+    today_there = (datetime.now(UTC) - timedelta(hours=8)).date().isoformat()
+    assert max(record["stat_time_day"][:10] for record in records) == today_there
