@@ -115,8 +115,9 @@ def read_with_summary(
     return returncode, records, report_days
 
 
-def print_reread(records: Counter, report_days: ReportDays, config: dict) -> None:
-    """What the incremental read read again: the look-back of each report stream, and the records."""
+def print_reread(records: Counter, report_days: ReportDays, before: ReportDays, config: dict) -> None:
+    """What the incremental read read again: the look-back of each report stream, and the records, next to
+    the rows the full read had called provisional."""
     window = config.get("attribution_window", 3)
     print(
         f"\nIncremental read: {sum(records.values())} records. Report streams re-read the look-back, the "
@@ -127,7 +128,7 @@ def print_reread(records: Counter, report_days: ReportDays, config: dict) -> Non
         days = sorted(report_days.days[name])
         print(
             f"  {name:<46} {days[0]} .. {days[-1]}  {records[name]:>7} records, "
-            f"{report_days.provisional[name]} provisional"
+            f"{report_days.provisional[name]} provisional (the full read had {before.provisional[name]})"
         )
     others = {name: count for name, count in records.items() if name not in report_days.days}
     if others:
@@ -166,7 +167,7 @@ def main() -> int:
         incremental_path = args.output / "catalog_incremental.json"
         incremental_path.write_text(json.dumps(configured_catalog(discovered, incremental=True), indent=2))
         print("\nFull refresh read of every stream:")
-        returncode, _, _ = read_with_summary(config_path, catalog_path, args.output)
+        returncode, _, full_days = read_with_summary(config_path, catalog_path, args.output)
         if returncode != 0:
             return returncode
         print(
@@ -175,7 +176,7 @@ def main() -> int:
         returncode, records, report_days = read_with_summary(
             config_path, incremental_path, args.output, args.output / "state.json", suffix="_incremental"
         )
-        print_reread(records, report_days, config)
+        print_reread(records, report_days, full_days, config)
         return returncode
     finally:
         if emulator is not None:
