@@ -1,18 +1,21 @@
-"""End-to-end run of source-tiktok-ads: check, discover, then a full read of every stream.
+"""End-to-end run of source-tiktok-ads: check, discover, a full read of every stream, then an
+incremental read from the state the first one left.
 
 Without --config it starts the bundled TikTok API emulator and points the connector at it. Output
-(in --output, default demo_output/): config.json, catalog.json, records.jsonl, state.json, and a
-per-stream summary on stdout.
+(in --output, default demo_output/): config.json, catalog.json (full refresh), catalog_incremental.json,
+records.jsonl and state.json of the full read, records_incremental.jsonl and state_incremental.json of
+the incremental one; on stdout, the connector's plan and progress lines and a per-stream summary.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "integration_tests"))
 
 from harness import configured_catalog, connector_command, emulator_config, run_connector  # noqa: E402
+
+# The connector's own lines worth showing a person: what it plans, how far it is, what it did.
+SHOWN_LOG_PREFIXES = ("Plan: ", "No start_date", "Progress: ", "Read done: ")
+# Progress every few seconds instead of every 30: the demo's reads take under a minute.
+DEMO_PROGRESS_SECONDS = "5"
 
 
 def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
@@ -37,16 +45,36 @@ def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
     return process, line.split("=", 1)[1]
 
 
-def read_with_summary(config_path: Path, catalog_path: Path, output: Path) -> int:
-    records = Counter()
+class ReportDays:
+    """Per report stream: the days its records cover, and how many are provisional."""
+
+    def __init__(self) -> None:
+        self.days: dict[str, set[str]] = defaultdict(set)
+        self.provisional: Counter[str] = Counter()
+
+    def add(self, stream: str, data: dict) -> None:
+        local = data.get("stat_time_day") or data.get("stat_time_hour")
+        if local and "is_provisional" in data:
+            self.days[stream].add(local[:10])
+            self.provisional[stream] += bool(data["is_provisional"])
+
+
+def read_with_summary(
+    config_path: Path, catalog_path: Path, output: Path, state_path: Path | None = None, suffix: str = ""
+) -> tuple[int, Counter, ReportDays]:
+    records: Counter[str] = Counter()
+    report_days = ReportDays()
     started: dict[str, float] = {}
     finished: dict[str, float] = {}
     failures = []
     last_states: dict[str, dict] = {}
     begin = time.monotonic()
     command = [*connector_command(), "read", "--config", str(config_path), "--catalog", str(catalog_path)]
-    with (output / "records.jsonl").open("w") as sink:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    if state_path is not None:
+        command += ["--state", str(state_path)]
+    environment = {**os.environ, "SOURCE_TIKTOK_ADS_PROGRESS_SECONDS": DEMO_PROGRESS_SECONDS}
+    with (output / f"records{suffix}.jsonl").open("w") as sink:
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
         assert process.stdout is not None
         for line in process.stdout:
             try:
@@ -56,7 +84,10 @@ def read_with_summary(config_path: Path, catalog_path: Path, output: Path) -> in
             kind = message.get("type")
             if kind == "RECORD":
                 records[message["record"]["stream"]] += 1
+                report_days.add(message["record"]["stream"], message["record"]["data"])
                 sink.write(json.dumps(message["record"]) + "\n")
+            elif kind == "LOG" and message["log"]["message"].startswith(SHOWN_LOG_PREFIXES):
+                print(f"  connector: {message['log']['message']}", flush=True)
             elif kind == "STATE":
                 state = message["state"]
                 last_states[state["stream"]["stream_descriptor"]["name"]] = state
@@ -72,7 +103,7 @@ def read_with_summary(config_path: Path, catalog_path: Path, output: Path) -> in
             elif kind == "TRACE" and message["trace"]["type"] == "ERROR":
                 print(f"error: {message['trace']['error']['message']}")
         returncode = process.wait()
-    (output / "state.json").write_text(json.dumps(list(last_states.values()), indent=2))
+    (output / f"state{suffix}.json").write_text(json.dumps(list(last_states.values()), indent=2))
     print(f"\n{'stream':<48} {'records':>9} {'seconds':>8}")
     for name in started:
         seconds = finished.get(name, time.monotonic()) - started[name]
@@ -80,8 +111,29 @@ def read_with_summary(config_path: Path, catalog_path: Path, output: Path) -> in
         print(f"{name:<48} {records[name]:>9} {seconds:>8.2f}{flag}")
     total_seconds = time.monotonic() - begin
     print(f"{'total':<48} {sum(records.values()):>9} {total_seconds:>8.2f}")
-    print(f"\nRecords: {output / 'records.jsonl'}   Final state: {output / 'state.json'}")
-    return returncode
+    print(f"\nRecords: {output / f'records{suffix}.jsonl'}   Final state: {output / f'state{suffix}.json'}")
+    return returncode, records, report_days
+
+
+def print_reread(records: Counter, report_days: ReportDays, before: ReportDays, config: dict) -> None:
+    """What the incremental read read again: the look-back of each report stream, and the records, next to
+    the rows the full read had called provisional."""
+    window = config.get("attribution_window", 3)
+    print(
+        f"\nIncremental read: {sum(records.values())} records. Report streams re-read the look-back, the "
+        f"saved cursor's day and the attribution_window ({window}) days before it, in each advertiser's "
+        "time zone; their rows stay is_provisional=true until a later sync has moved past them:"
+    )
+    for name in sorted(report_days.days):
+        days = sorted(report_days.days[name])
+        print(
+            f"  {name:<46} {days[0]} .. {days[-1]}  {records[name]:>7} records, "
+            f"{report_days.provisional[name]} provisional (the full read had {before.provisional[name]})"
+        )
+    others = {name: count for name, count in records.items() if name not in report_days.days}
+    if others:
+        listed = ", ".join(f"{name} {count}" for name, count in sorted(others.items()))
+        print(f"  other streams (entities modified since their cursor, full-refresh-only reports): {listed}")
 
 
 def main() -> int:
@@ -112,11 +164,29 @@ def main() -> int:
         print(f"discover: {len(discovered['streams'])} streams")
         catalog_path = args.output / "catalog.json"
         catalog_path.write_text(json.dumps(configured_catalog(discovered), indent=2))
-        return read_with_summary(config_path, catalog_path, args.output)
+        incremental_path = args.output / "catalog_incremental.json"
+        incremental_path.write_text(json.dumps(configured_catalog(discovered, incremental=True), indent=2))
+        print("\nFull refresh read of every stream:")
+        returncode, _, full_days = read_with_summary(config_path, catalog_path, args.output)
+        if returncode != 0:
+            return returncode
+        print(
+            f"\nIncremental read ({incremental_path.name}) from the state of the full one ({args.output / 'state.json'}):"
+        )
+        returncode, records, report_days = read_with_summary(
+            config_path, incremental_path, args.output, args.output / "state.json", suffix="_incremental"
+        )
+        print_reread(records, report_days, full_days, config)
+        return returncode
     finally:
         if emulator is not None:
             emulator.terminate()
             emulator.wait(timeout=10)
+            print(
+                f"\nNote: {args.output / 'config.json'} points at the demo's emulator ({config['base_url']}), "
+                "which stopped with the demo: running the connector with it now fails to connect. Run the "
+                "demo again, or pass your own config with --config."
+            )
 
 
 if __name__ == "__main__":

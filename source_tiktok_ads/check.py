@@ -15,6 +15,7 @@ from .advertisers import ADVERTISER_LIST_PATH, AdvertiserDirectory
 from .api.client import TikTokApi
 from .api.errors import AccessDenied, TikTokApiError
 from .config import TikTokAdsConfig
+from .connected_user import log_connected_user
 from .reports.definitions import ReportDefinition
 from .reports.stream import REPORT_PATH, report_query
 
@@ -33,6 +34,7 @@ def check_connection(
 ) -> None:
     """Return quietly when a sync can start; raise CheckFailed with the fix otherwise."""
     try:
+        log_connected_user(config, logger)
         if config.credentials.is_sandbox:
             _check_sandbox(config, api, logger)
             advertiser_ids = config.configured_advertiser_ids

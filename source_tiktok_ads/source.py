@@ -27,13 +27,15 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
-from .api.budget import AdaptiveBudget
+from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
-from .planning import plan_read
+from .oauth_spec import advanced_auth
+from .planning import ReadPlan, plan_read
 from .prefetch import Prefetcher
+from .progress import ReadProgress, progress_interval
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
@@ -56,12 +58,15 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
     _streams_of_this_read: list[Stream] | None = None
     # Set by our entry point, which writes `RecordLines` messages; any other reads one record a message.
     writes_record_lines = False
+    # Seconds between progress lines while a read runs (None: `progress.progress_interval()`).
+    progress_interval_seconds: float | None = None
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
         return ConnectorSpecification(
             documentationUrl=DOCUMENTATION_URL,
             connectionSpecification=connection_specification(),
             supportsIncremental=True,
+            advanced_auth=advanced_auth(),
         )
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
@@ -104,18 +109,46 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
         prefetcher = Prefetcher(context.config.num_workers)
         context.prefetcher = prefetcher
-        prefetcher.plan(plan_read(streams, catalog, state, logger))
+        summary = ReadPlan()
+        entries = plan_read(streams, catalog, state, logger, summary)
+        # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
+        progress = self._progress(context, summary, logger)
+        prefetcher.plan(entries)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
+        context.progress = progress
+        progress.start()
         try:
             yield from super().read(logger, config, catalog, state)
         finally:
+            progress.finish()
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
             self._streams_of_this_read = None
+            context.progress = None
             context.prefetcher = None
             prefetcher.close()
+
+    def _progress(self, context: SyncContext, summary: ReadPlan, logger: logging.Logger) -> ReadProgress:
+        """Logs the plan, and returns the counter of the read's progress."""
+        budget = context.api_budget
+
+        def requests_sent() -> int:
+            return budget.requests_sent if isinstance(budget, AdaptiveBudget) else 0
+
+        planning_requests = requests_sent()
+        for line in summary.lines(context.config, planning_requests):
+            logger.info(line)
+        return ReadProgress(
+            summary.slices,
+            summary.slice_requests,
+            summary.min_requests(planning_requests),
+            requests_sent,
+            context.config.requests_per_second / WINDOW_MARGIN,
+            logger,
+            interval=self.progress_interval_seconds or progress_interval(),
+        )
 
     def _read_stream(
         self,
@@ -159,7 +192,10 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
                     yield stream_status_as_airbyte_message(
                         configured_stream.stream, AirbyteStreamStatus.RUNNING
                     )
-                records += message.count if isinstance(message, RecordLines) else 1
+                added = message.count if isinstance(message, RecordLines) else 1
+                records += added
+                if stream_instance.context.progress is not None:
+                    stream_instance.context.progress.add_records(added)
             yield from self._emit_queued_messages()
             yield message
         logger.info(f"Read {records} records from {stream_name} stream")

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smart-plus-every", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--sandbox", action="store_true")
+    parser.add_argument(
+        "--offset-timezone-names", action="store_true", help="advertiser zones as UTC+HH:MM, not IANA names"
+    )
     args = parser.parse_args(argv)
 
     spec_args = {
@@ -43,6 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         "deleted_every": args.deleted_every,
         "topview_every": args.topview_every,
         "smart_plus_every": args.smart_plus_every,
+        "offset_timezone_names": args.offset_timezone_names,
     }
     if args.end_date is not None:
         spec_args["end_date"] = args.end_date

@@ -37,6 +37,9 @@ _ACCOUNT_PROFILES: tuple[tuple[str, str, str, str, int, tuple[str, ...], tuple[s
     ("Asia/Tokyo", "Asia/Tokyo", "JPY", "JP", 150, ("JP", "KR", "TW", "SG"), ("1850147", "1853908")),
 )
 
+# The same zones as bare offsets (none of them observes daylight saving time).
+_OFFSET_NAMES = {"Etc/GMT+8": "UTC-08:00", "Europe/Moscow": "UTC+03:00", "Asia/Tokyo": "UTC+09:00"}
+
 _OBJECTIVES = ("TRAFFIC", "WEB_CONVERSIONS", "APP_PROMOTION", "REACH", "VIDEO_VIEWS", "LEAD_GENERATION")
 _BUDGET_MODES = ("BUDGET_MODE_DAY", "BUDGET_MODE_TOTAL", "BUDGET_MODE_INFINITE")
 
@@ -210,6 +213,9 @@ class DatasetSpec:
     spark_posts_per_advertiser: int = 2
     # Every Nth image/video is freshly uploaded: no create_time/modify_time yet (0: none).
     fresh_asset_every: int = 0
+    # TikTok names time zones the IANA way (`Etc/GMT+8`, `Europe/Moscow`); whether it ever names one
+    # by a bare offset (`UTC-08:00`) is not known [?]. True: every advertiser's zone comes that way.
+    offset_timezone_names: bool = False
 
     @property
     def start_date(self) -> date:
@@ -303,6 +309,8 @@ class Dataset:
         for a in range(spec.advertisers):
             profile = _ACCOUNT_PROFILES[a % len(_ACCOUNT_PROFILES)]
             tz, display_tz, currency, country = profile[:4]
+            if spec.offset_timezone_names:
+                tz = _OFFSET_NAMES[tz]
             adv_id = _make_id(0, seed, a + 1)
             created = range_start - timedelta(days=400 + a * 17)
             adv = {

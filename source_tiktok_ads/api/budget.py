@@ -42,6 +42,8 @@ class AdaptiveBudget(APIBudget):
         self._paused_until = 0.0
         self._next_pause = FIRST_PAUSE_SECONDS
         self.throttled_responses = 0
+        # Every request let through, retries included: what the read's progress counts.
+        self.requests_sent = 0
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
         while True:
@@ -51,6 +53,8 @@ class AdaptiveBudget(APIBudget):
                 break
             time.sleep(wait)
         super().acquire_call(request, block=block, timeout=timeout)
+        with self._lock:
+            self.requests_sent += 1
 
     def update_from_response(self, request: Any, response: Any) -> None:
         if not isinstance(response, requests.Response) or not response.ok:

@@ -12,6 +12,7 @@ from typing import Any
 
 from .catalog import METRICS, ValueType, metric_json_schema
 from .definitions import ReportDefinition
+from .row_context import row_context_schema
 
 NOT_APPLICABLE = frozenset({"-", "", "N/A"})
 
@@ -155,6 +156,7 @@ def report_json_schema(definition: ReportDefinition) -> dict[str, Any]:
         "properties": {
             **dimensions,
             "advertiser_id": {"type": ["null", "string"]},
+            **row_context_schema(dated=bool(definition.time_dimension)),
             "dimensions": {
                 "type": ["null", "object"],
                 "additionalProperties": True,

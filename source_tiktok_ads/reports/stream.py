@@ -15,6 +15,7 @@ from typing import Any
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
+from ..advertisers import Advertiser
 from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
 from ..state import AdvertiserCursors
@@ -22,6 +23,7 @@ from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .healing import MetricHealing, ParameterRejected, ReportErrorHandler, raise_if_rejected, rejection_error
 from .records import RecordBuilder, report_json_schema
+from .row_context import RowStamp, first_provisional_day
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
 
 REPORT_PATH = "report/integrated/get/"
@@ -75,6 +77,8 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self._cursors = AdvertiserCursors(definition.time_dimension or "")
         self._now = datetime.now(UTC)
         self.metric_healing = MetricHealing(definition.name, definition.metrics)
+        # Per advertiser, made when its slices are planned: the fields every record of it gets.
+        self._stamps: dict[str, RowStamp] = {}
         super().__init__(context)
 
     @property
@@ -119,15 +123,29 @@ class ReportStream(TikTokStream, CheckpointMixin):
         for advertiser in self.context.directory.details().values():
             today = local_today(advertiser.timezone, self._now)
             if self.definition.uses_query_lifetime:
+                self._stamps[advertiser.advertiser_id] = RowStamp(advertiser, None, None)
                 yield {"advertiser_id": advertiser.advertiser_id}
                 continue
             start, end = self._date_range(advertiser.advertiser_id, today, sync_mode)
+            self._stamps[advertiser.advertiser_id] = self._stamp(advertiser, end)
             for window_start, window_end in windows(start, end, self.definition.max_window_days):
                 yield {
                     "advertiser_id": advertiser.advertiser_id,
                     "start_date": window_start.isoformat(),
                     "end_date": window_end.isoformat(),
                 }
+
+    def _stamp(self, advertiser: Advertiser, end: date) -> RowStamp:
+        time_dimension = self.definition.time_dimension
+        if not time_dimension:
+            return RowStamp(advertiser, None, None)
+        # The cursor this sync leaves once it completes: the saved one or the range's last day, whichever
+        # is later; the next incremental sync resumes from it.
+        saved = self._cursors.get(advertiser.advertiser_id)
+        cursor_after = max(end, date.fromisoformat(saved[:10])) if saved else end
+        return RowStamp(
+            advertiser, time_dimension, first_provisional_day(cursor_after, self.config.attribution_window)
+        )
 
     def _date_range(self, advertiser_id: str, today: date, sync_mode: SyncMode) -> tuple[date, date]:
         config = self.config
@@ -160,13 +178,15 @@ class ReportStream(TikTokStream, CheckpointMixin):
             metrics=stream_slice.get("metrics"),
         )
 
-    def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        yield stream_slice
+    @property
+    def probes_topview(self) -> bool:
         # TikTok reports TopView delivery below advertiser level only when asked for it by buying type;
         # the advertiser level already includes it.
-        if self.definition.data_level != DataLevel.AUCTION_ADVERTISER and self.context.directory.has_topview(
-            stream_slice["advertiser_id"]
-        ):
+        return self.definition.data_level != DataLevel.AUCTION_ADVERTISER
+
+    def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+        yield stream_slice
+        if self.probes_topview and self.context.directory.has_topview(stream_slice["advertiser_id"]):
             yield {**stream_slice, "top_view": True}
 
     def repeat_key_getter(self) -> None:
@@ -175,7 +195,18 @@ class ReportStream(TikTokStream, CheckpointMixin):
         return None
 
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
-        return self._records.build(item, stream_slice["advertiser_id"])
+        advertiser_id = stream_slice["advertiser_id"]
+        stamp = self._stamps.get(advertiser_id) or self._unplanned_stamp(advertiser_id)
+        return stamp.apply(self._records.build(item, advertiser_id))
+
+    def _unplanned_stamp(self, advertiser_id: str) -> RowStamp:
+        """The stamp of a slice fetched without its stream's slices being planned (never in a read, whose
+        slices always are): no request is made from here, so the advertiser's zone and currency stay
+        unknown."""
+        advertiser = Advertiser(advertiser_id)
+        _, end = self._date_range(advertiser_id, local_today(None, self._now), SyncMode.full_refresh)
+        stamp = self._stamps[advertiser_id] = self._stamp(advertiser, end)
+        return stamp
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]

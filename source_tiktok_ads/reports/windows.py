@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .row_context import zone_of
 
 # Days per request by time dimension. The day limit is read as "30 inclusive days" (sources disagree
 # whether end - start may reach 30); 30 inclusive days is accepted under both readings.
@@ -35,9 +36,5 @@ def halves(start: date, end: date) -> list[tuple[date, date]]:
 def local_today(timezone_name: str | None, now: datetime) -> date:
     """Today in the advertiser's reporting time zone: TikTok's report dates are local to the account.
     `now` must be timezone-aware. An unknown zone falls back to UTC."""
-    if timezone_name:
-        try:
-            return now.astimezone(ZoneInfo(timezone_name)).date()
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-    return now.date()
+    zone = zone_of(timezone_name)
+    return now.astimezone(zone).date() if zone is not None else now.date()

@@ -30,6 +30,7 @@ from ..api.errors import (
 from ..api.params import REQUEST_TIMEOUT, encode_params
 from ..config import TikTokAdsConfig
 from ..prefetch import Page, PagesAhead, Prefetcher, offered_to_idle_workers, slice_key
+from ..progress import ReadProgress
 from ..record_lines import RecordLines, record_lines
 
 MAX_PAGE_SIZE = 1000
@@ -48,6 +49,8 @@ class SyncContext:
     api_budget: APIBudget | None = None
     # Set while a read runs: fetches planned slices ahead on worker threads.
     prefetcher: Prefetcher | None = None
+    # Set while a read runs: counts finished slices and records for the progress lines.
+    progress: ReadProgress | None = None
 
 
 def next_page_from_page_info(
@@ -206,6 +209,12 @@ class TikTokStream(HttpStream, ABC):
     def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
         """The listings that together make up one CDK slice (e.g. one per buying-type group)."""
         return [stream_slice]
+
+    def fewest_requests(self, stream_slice: Mapping[str, Any] | None) -> int:
+        """The requests a slice costs at the least: one per listing it is made of, known in advance when
+        the stream lists them without asking TikTok (otherwise one); every further page costs one more."""
+        listings = self.request_slices(stream_slice or {})
+        return len(listings) if isinstance(listings, list | tuple) else 1
 
     def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[FetchedPage]:
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
@@ -379,6 +388,8 @@ class TikTokStream(HttpStream, ABC):
             with_scope_hint(denied)
             self.logger.error(denied.message)
             self._denied.append(denied)
+        if self.context.progress is not None:
+            self.context.progress.slice_done(self.fewest_requests(stream_slice))
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
