@@ -40,6 +40,7 @@ from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.healing import dropped_summary
+from .reports.keyless_rows import quiet_failures
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
@@ -101,6 +102,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         state: list[AirbyteStateMessage] | None = None,
     ) -> Iterator[AirbyteMessage]:
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
+        quiet_failures(logger)
         streams = self.streams(config)
         # The CDK's record limit (`_limit`) would count pages, but the config model rejects that key.
         for stream in streams:

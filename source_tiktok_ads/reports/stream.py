@@ -22,6 +22,7 @@ from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .healing import MetricHealing, ParameterRejected, ReportErrorHandler, raise_if_rejected, rejection_error
+from .keyless_rows import RowsWithoutKey
 from .records import RecordBuilder, report_json_schema
 from .row_context import RowStamp, first_provisional_day
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
@@ -290,28 +291,31 @@ class ReportStream(TikTokStream, CheckpointMixin):
         for attempt in range(1, WINDOW_ATTEMPTS + 1):
             totals: set[int] = set()
             rows = 0
+            # "rows": how many rows lacked a key dimension; the other entries name the dimensions missing.
+            keyless: dict[str, int] = {}
 
-            def checked(data: Mapping[str, Any], totals: set[int] = totals) -> Any:
+            def checked(
+                data: Mapping[str, Any], totals: set[int] = totals, keyless: dict[str, int] = keyless
+            ) -> Any:
                 nonlocal rows
                 # Rows stream through as they are parsed; what the page taught (its keys, its row
                 # count) is kept only once it is converted whole, so a page asked for again after a
                 # broken body is not mistaken for rows already emitted.
                 page_keys: set[tuple[Any, ...]] = set()
                 page_rows = 0
+                page_keyless: list[tuple[Any, ...]] = []
 
                 def fresh() -> Iterator[Any]:
                     nonlocal page_rows
                     for item in data.get(records_field) or ():
                         page_rows += 1
-                        row_dimensions = item.get("dimensions") or {}
+                        row_dimensions = item.get("dimensions")
+                        if not isinstance(row_dimensions, dict):
+                            row_dimensions = {}
                         key = tuple(map(row_dimensions.get, dimensions))
                         if None in key:
-                            raise TikTokApiError(
-                                message=f"{self.name}: TikTok returned a row without "
-                                f"{dict(zip(dimensions, key, strict=True))} in its primary key for advertiser "
-                                f"{request_slice['advertiser_id']}.",
-                                failure_type=FailureType.system_error,
-                            )
+                            page_keyless.append(key)
+                            continue
                         if key not in emitted and key not in page_keys:
                             page_keys.add(key)
                             yield item
@@ -319,6 +323,11 @@ class ReportStream(TikTokStream, CheckpointMixin):
                 converted = convert({records_field: fresh()})
                 emitted.update(page_keys)
                 rows += page_rows
+                for key in page_keyless:
+                    keyless["rows"] = keyless.get("rows", 0) + 1
+                    keyless.update(
+                        (name, 0) for name, value in zip(dimensions, key, strict=True) if value is None
+                    )
                 total = (data.get("page_info") or {}).get("total_number")
                 if isinstance(total, int):
                     totals.add(total)
@@ -326,6 +335,9 @@ class ReportStream(TikTokStream, CheckpointMixin):
 
             yield from self.fetch_listing_unchecked(request_slice, checked)
             if not totals or (len(totals) == 1 and rows == next(iter(totals))):
+                if keyless:
+                    count = keyless.pop("rows")
+                    raise RowsWithoutKey(self.name, count, keyless, request_slice)
                 return
             self.logger.warning(
                 f"{self.name}: advertiser {request_slice['advertiser_id']} window "
