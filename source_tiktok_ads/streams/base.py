@@ -32,6 +32,7 @@ from ..config import TikTokAdsConfig
 from ..prefetch import Page, PagesAhead, Prefetcher, offered_to_idle_workers, slice_key
 from ..progress import ReadProgress
 from ..record_lines import RecordLines, record_lines
+from .string_ids import IdPlan, id_plan, with_string_ids
 
 MAX_PAGE_SIZE = 1000
 # A page of records, or the same page already written as RECORD lines on the worker.
@@ -142,6 +143,7 @@ class TikTokStream(HttpStream, ABC):
         self.context = context
         self._denied: list[AccessDenied] = []
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
+        self._id_plan: IdPlan | None = None
         super().__init__(authenticator=context.authenticator, api_budget=context.api_budget)
 
     @property
@@ -219,7 +221,7 @@ class TikTokStream(HttpStream, ABC):
     def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[FetchedPage]:
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
         records takes far less memory than the parsed page it came from, and it is what waits."""
-        transform = self.transform
+        transform = self.record_transform()
         records_field = self.records_field
         key_of = self.repeat_key_getter()
         previous_keys: set[Any] = set()
@@ -354,14 +356,22 @@ class TikTokStream(HttpStream, ABC):
         next_page_token: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any]]:
         data = raise_for_stream_handled_code(response).data
+        transform = self.record_transform()
         for item in data.get(self.records_field) or []:
-            record = self.transform(item, stream_slice or {})
+            record = transform(item, stream_slice or {})
             if record is not None:
                 yield record
 
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         """Shape one API item into a record (None drops it). Runs once per record: keep it cheap."""
         return item
+
+    def record_transform(self) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any] | None]:
+        """`transform`, with the schema's id fields made strings whatever JSON type TikTok sent."""
+        if self._id_plan is None:
+            # Read once: the CDK loads a packaged schema from disk on every call.
+            self._id_plan = id_plan(self.get_json_schema())
+        return with_string_ids(self.transform, self._id_plan)
 
     def read_records(
         self,
