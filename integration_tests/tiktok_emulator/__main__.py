@@ -9,6 +9,7 @@ import threading
 from datetime import date
 
 from .dataset import Dataset, DatasetSpec
+from .divergent import PROFILES, STANDARD
 from .faults import FaultPlan
 from .server import Emulator
 
@@ -31,6 +32,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smart-plus-every", type=int, default=0)
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--sandbox", action="store_true")
+    parser.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=STANDARD,
+        help="divergent: a TikTok that differs from the connector's catalog (narrower metrics, numeric ids, …)",
+    )
+    parser.add_argument(
+        "--keyless-rows", action="store_true", help="with --profile divergent: report rows without their ID"
+    )
     parser.add_argument(
         "--offset-timezone-names", action="store_true", help="advertiser zones as UTC+HH:MM, not IANA names"
     )
@@ -57,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         sandbox=args.sandbox,
         host=args.host,
         port=args.port,
+        profile=args.profile,
+        keyless_rows=args.keyless_rows,
     )
 
     stop = threading.Event()

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import orjson
 
-from . import catalog, credentials, oauth
+from . import catalog, credentials, divergent, oauth
 from .catalog import ADVERTISER, LEVEL_ID_DIMENSION, LEVELS
 from .dataset import (
     ADVERTISER_FIELDS,
@@ -231,9 +231,17 @@ class Emulator:
         sandbox: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        profile: str = divergent.STANDARD,
+        keyless_rows: bool = False,
     ) -> None:
+        if profile not in divergent.PROFILES:
+            raise ValueError(f"profile must be one of {divergent.PROFILES}, not {profile!r}")
         self.dataset = dataset
         self.sandbox = sandbox
+        # `divergent`: a TikTok that differs from the connector's catalog (see `divergent`).
+        self.profile = profile
+        # With the divergent profile: the first row of every report page has no ID dimension.
+        self.keyless_rows = keyless_rows
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._faults = faults or FaultPlan()
@@ -367,6 +375,8 @@ class Emulator:
                 )
             visible = self._authenticate(token)
             data = route(self, Call(path, params, visible, faults))
+            if self.profile == divergent.DIVERGENT and path != "report/integrated/get/":
+                data = divergent.listing(data, LISTING_KEYS.get(path, "list"))
             envelope: dict[str, Any] = {
                 "code": 0,
                 "message": "OK",
@@ -939,6 +949,8 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     metrics = ["spend", "impressions"] if metrics is None else _str_list(metrics, "metrics")
     if not metrics:
         raise bad_param("metrics: Must contain at least one metric.")
+    if emu.profile == divergent.DIVERGENT and (message := divergent.refusal(metrics, level)):
+        raise bad_param(message)
     invalid = catalog.invalid_metrics(metrics, report_type, level, dimensions, lifetime)
     if invalid:
         raise bad_param(
@@ -989,7 +1001,10 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
 
         aggregated = sorted(aggregated, key=sort_key, reverse=order_type == "DESC")
     chunk, page_info = _page(aggregated, page, page_size, call.faults)
-    data: dict[str, Any] = {"list": emu.dataset.build_rows(q, chunk, metrics), "page_info": page_info}
+    rows = emu.dataset.build_rows(q, chunk, metrics)
+    if emu.profile == divergent.DIVERGENT:
+        rows = divergent.report_rows(rows, LEVEL_ID_DIMENSION[level], emu.keyless_rows)
+    data: dict[str, Any] = {"list": rows, "page_info": page_info}
     if totals:
         summed = [sum(col) for col in zip(*(entry[1] for entry in aggregated), strict=True)] or [
             0
@@ -1000,6 +1015,13 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
         }
     return data
 
+
+# Where each listing puts its items (the rest use "list").
+LISTING_KEYS = {
+    "file/music/get/": "musics",
+    "creative/portfolio/list/": "creative_portfolios",
+    "pixel/list/": "pixels",
+}
 
 ROUTES: dict[str, Callable[[Emulator, Call], dict[str, Any]]] = {
     "oauth2/advertiser/get/": _route_oauth_advertisers,
