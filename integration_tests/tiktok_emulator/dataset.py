@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -216,6 +217,9 @@ class DatasetSpec:
     # TikTok names time zones the IANA way (`Etc/GMT+8`, `Europe/Moscow`); whether it ever names one
     # by a bare offset (`UTC-08:00`) is not known [?]. True: every advertiser's zone comes that way.
     offset_timezone_names: bool = False
+    # The instant the data is seen from (None: the wall clock). Hours after it, in each advertiser's
+    # own time zone, have not happened yet: they have no delivery, and neither do later days.
+    now: datetime | None = None
 
     @property
     def start_date(self) -> date:
@@ -863,8 +867,28 @@ class Dataset:
 
     # --- delivery counters -------------------------------------------------------------------------
 
+    def _hours_begun(self, advertiser_id: str, day: date) -> int:
+        """How many of the local day's hours have begun in the advertiser's time zone (0 to 24)."""
+        now = self.spec.now or datetime.now(UTC)
+        if day < now.date() - timedelta(days=1):  # over in every time zone: the common case, made cheap
+            return 24
+        local = now.astimezone(ZoneInfo(self._profile[advertiser_id][0]))
+        if day != local.date():
+            return 24 if day < local.date() else 0
+        return local.hour + 1
+
     def _ad_total(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
-        """Counters of one ad for one local day (read-only), or None when it did not deliver."""
+        """Counters of one ad for one local day so far (read-only), or None when it did not deliver."""
+        begun = self._hours_begun(ad["advertiser_id"], day)
+        if begun == 24:
+            return self._ad_day_total(ad, day)
+        hours = self._ad_hours(ad, day) if begun else None
+        if hours is None or not hours.any():
+            return None
+        return hours.sum(axis=0)
+
+    def _ad_day_total(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
+        """Counters of one ad for one whole local day (read-only), or None when it did not deliver."""
         key = (ad["ad_id"], day)
         cached = self._totals.get(key, _MISSING)
         if cached is _MISSING:
@@ -884,8 +908,9 @@ class Dataset:
         return cached
 
     def _ad_hours(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
-        """The day's counters spread over 24 local hours (24 rows that add up to the day)."""
-        total = self._ad_total(ad, day)
+        """The day's counters spread over 24 local hours (24 rows that add up to the day so far: hours that
+        have not begun in the advertiser's zone are empty)."""
+        total = self._ad_day_total(ad, day)
         if total is None:
             return None
         seed, ad_id = self.spec.seed, ad["ad_id"]
@@ -897,7 +922,12 @@ class Dataset:
             weights.append(0 if idle else 1 + (h >> 8) % 100)
         if not any(weights):
             weights[12] = 1
-        return _split_ints(total[None, :], np.array([weights], dtype=np.int64))
+        hours = _split_ints(total[None, :], np.array([weights], dtype=np.int64))
+        begun = self._hours_begun(ad["advertiser_id"], day)
+        if begun < 24:
+            hours = hours.copy()
+            hours[begun:] = 0
+        return hours
 
     # --- reports -----------------------------------------------------------------------------------
 
