@@ -13,7 +13,7 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import read
 
 from source_tiktok_ads import SourceTiktokAds
-from source_tiktok_ads.streams.string_ids import apply_plan, id_plan
+from source_tiktok_ads.streams.string_ids import apply_plan, id_plan, with_string_ids
 
 from .conftest import BASE_URL, envelope, raw_config
 
@@ -112,3 +112,10 @@ def test_numeric_ids_from_tiktok_come_out_as_strings(stream: str, fields: list[s
     if stream == "ads":
         assert records[0]["image_ids"] == ["9"]
         assert records[0]["tracking_pixel_id"] == "6937"
+
+
+def test_an_id_field_the_schema_does_not_list_becomes_a_string_too() -> None:
+    schema = {"properties": {"campaign_id": {"type": ["null", "string"]}, "budget": {"type": "number"}}}
+    typed = with_string_ids(lambda item, _: item, id_plan(schema), schema["properties"])
+    record = typed({"campaign_id": 17, "category_id": 0, "budget": 5, "flag": True}, {})
+    assert record == {"campaign_id": "17", "category_id": "0", "budget": 5, "flag": True}

@@ -143,7 +143,7 @@ class TikTokStream(HttpStream, ABC):
         self.context = context
         self._denied: list[AccessDenied] = []
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
-        self._id_plan: IdPlan | None = None
+        self._id_plan: tuple[IdPlan, frozenset[str]] | None = None
         super().__init__(authenticator=context.authenticator, api_budget=context.api_budget)
 
     @property
@@ -370,8 +370,9 @@ class TikTokStream(HttpStream, ABC):
         """`transform`, with the schema's id fields made strings whatever JSON type TikTok sent."""
         if self._id_plan is None:
             # Read once: the CDK loads a packaged schema from disk on every call.
-            self._id_plan = id_plan(self.get_json_schema())
-        return with_string_ids(self.transform, self._id_plan)
+            schema = self.get_json_schema()
+            self._id_plan = (id_plan(schema), frozenset(schema.get("properties") or ()))
+        return with_string_ids(self.transform, *self._id_plan)
 
     def read_records(
         self,

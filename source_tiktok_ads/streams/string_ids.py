@@ -7,7 +7,7 @@ string (or a list of strings), at the top level or inside nested objects and lis
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 # name -> None (an id or a list of ids) or a nested plan (an object, or a list of objects)
@@ -24,7 +24,8 @@ def _is_id_name(name: str) -> bool:
 
 
 def id_plan(schema: Mapping[str, Any]) -> IdPlan:
-    """Where the ids sit in records of this schema (empty when nowhere)."""
+    """Where the ids sit in records of this schema (empty when nowhere). Top-level fields the schema
+    does not list are judged by their name alone when the records are typed (see `with_string_ids`)."""
     plan: IdPlan = {}
     for name, field in (schema.get("properties") or {}).items():
         if not isinstance(field, Mapping):
@@ -65,16 +66,22 @@ def apply_plan(record: dict[str, Any], plan: IdPlan) -> None:
 
 
 def with_string_ids(
-    transform: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any] | None], plan: IdPlan
+    transform: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any] | None],
+    plan: IdPlan,
+    declared_fields: Iterable[str],
 ) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any] | None]:
-    """`transform`, followed by the id typing of `plan` (the same function when it has no ids)."""
-    if not plan:
-        return transform
+    """`transform`, followed by the id typing of `plan`; undeclared top-level fields named like ids
+    (not among `declared_fields`, the schema's top-level names) become strings too."""
+    declared = frozenset(declared_fields)
 
     def typed(item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         record = transform(item, stream_slice)
         if record is not None:
             apply_plan(record, plan)
+            # Fields TikTok added after the schema was written: an id is still an id.
+            for name, value in record.items():
+                if name not in declared and _is_id_name(name) and value.__class__ is not str:
+                    record[name] = _as_string(value)
         return record
 
     return typed
