@@ -118,3 +118,8 @@ def test_a_row_without_its_id_fails_only_after_the_other_rows(dataset: Dataset) 
     assert any("campaigns_reports_daily: TikTok returned 1 row(s) without campaign_id" in m for m in messages)
     assert any("window " + END_DATE in m for m in messages)
     assert "Traceback" not in run.stdout
+
+
+def test_instant_page_events_of_an_undocumented_objective_are_read(full_read: ConnectorRun) -> None:
+    objectives = {record["objective_type"] for record in full_read.records("pixel_instant_page_events")}
+    assert "TRAFFIC" in objectives and "CONVERSIONS" in objectives

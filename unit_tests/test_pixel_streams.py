@@ -131,7 +131,7 @@ def test_statistics_denied_for_one_advertiser_names_the_scope() -> None:
     assert "advertiser 111" in messages and "Pixel Management > Pixel Level Reporting" in messages
 
 
-def test_instant_page_events_ask_documented_objectives_and_skip_unoffered_goals() -> None:
+def test_instant_page_events_ask_airbytes_objectives_and_skip_unoffered_goals() -> None:
     asked: list[tuple[str, str]] = []
 
     def instant_page(request: Any, context: Any) -> dict[str, Any]:
@@ -146,8 +146,11 @@ def test_instant_page_events_ask_documented_objectives_and_skip_unoffered_goals(
         raw_config(advertiser_ids=["111"]),
         {"pixel/instant_page/event/": instant_page},
     )
-    assert len(asked) == len(INSTANT_PAGE_OBJECTIVES) * len(INSTANT_PAGE_GOALS) == 44
-    assert {objective for objective, _ in asked} == {"CONVERSIONS", "APP_PROMOTION"}
+    assert len(asked) == len(INSTANT_PAGE_OBJECTIVES) * len(INSTANT_PAGE_GOALS) == 220
+    # The documented two, and the undocumented ones source-tiktok-marketing asks (and gets rows for).
+    assert {"CONVERSIONS", "APP_PROMOTION", "WEB_CONVERSIONS", "TRAFFIC", "REACH", "VIDEO_VIEWS"} <= {
+        objective for objective, _ in asked
+    }
     assert [record.record.data for record in output.records] == [
         {
             "business_type": "TIKTOK_INSTANT_PAGE",
@@ -158,4 +161,4 @@ def test_instant_page_events_ask_documented_objectives_and_skip_unoffered_goals(
         }
     ]
     assert not output.errors
-    assert any("refused 43 of 44" in log.log.message for log in output.logs)
+    assert any("refused 219 of 220" in log.log.message for log in output.logs)

@@ -6,6 +6,7 @@ seen to differ, so the connector is tested against answers its authors did not w
 - ids as JSON numbers in entity and advertiser listings;
 - no `page_info` on an empty listing;
 - fields nobody documented, in listings and in report rows;
+- Instant Page events for an objective type the endpoint does not document;
 - on demand, report rows without their ID dimension.
 """
 
@@ -45,6 +46,9 @@ REFUSED_METRICS: dict[str, Callable[[list[str], str], str]] = {
     "advertiser_id": _first_not_supported,
     "cost_per_1000_reached": _first_only_supported,
 }
+
+# Objective types beyond the documented two that this TikTok answers on pixel/instant_page/event/.
+INSTANT_PAGE_GOALS = {"TRAFFIC": ("CLICK", "TRAFFIC_LANDING_PAGE_VIEW")}
 
 ID_FIELDS = frozenset({"advertiser_id", "campaign_id", "adgroup_id", "ad_id"})
 EXTRA_ITEM_FIELD = ("undocumented_flag", "NEW_VALUE")

@@ -767,10 +767,17 @@ def _route_instant_page_events(emu: Emulator, call: Call) -> dict[str, Any]:
         if not value:
             raise bad_param(f"{name}: Missing data for required field.")
     answered_as = "CONVERSIONS" if objective == "WEB_CONVERSIONS" else objective
-    if answered_as not in INSTANT_PAGE_GOALS:
+    # Whether undocumented objective types are answered is uncertain [?]: the standard profile refuses
+    # them, the divergent one answers some, as other connectors report.
+    goals = (
+        {**INSTANT_PAGE_GOALS, **divergent.INSTANT_PAGE_GOALS}
+        if emu.profile == divergent.DIVERGENT
+        else INSTANT_PAGE_GOALS
+    )
+    if answered_as not in goals:
         raise bad_param(f"objective_type: Invalid value {objective!r}.")
     _bool_param(call.params, "is_retargeting")
-    if goal not in INSTANT_PAGE_GOALS[answered_as]:
+    if goal not in goals[answered_as]:
         raise bad_param(f"optimization_goal: {goal} is not supported for objective_type {objective}.")
     return {
         "list": [
