@@ -271,3 +271,31 @@ def test_two_custom_reports_with_the_same_name_are_refused_before_any_request(
         assert run.returncode != 0 and errors and errors[0]["failure_type"] == "config_error"
         assert expected in errors[0]["message"] and "Invalid custom_reports." in errors[0]["message"]
     assert emulator.request_count() == 0
+
+
+def test_a_metric_the_catalog_advises_against_is_left_to_tiktoks_probe(emulator: Emulator) -> None:
+    # The catalog believes event metrics start at ad group level: a warning, and TikTok's answer decides.
+    advised = {
+        "name": "campaign_purchases",
+        "data_level": "AUCTION_CAMPAIGN",
+        "dimensions": ["campaign_id"],
+        "metrics": ["spend", "total_purchase"],
+    }
+    run = run_connector("check", config_for(emulator, advised))
+    status = run.connection_status
+    assert status["status"] == "FAILED"
+    assert "Custom report 'campaign_purchases' was refused by TikTok" in status["message"]
+    assert "total_purchase" in status["message"] and "Invalid metric fields" in status["message"]
+    warnings = [m["log"]["message"] for m in run.of_type("LOG") if m["log"]["level"] == "WARN"]
+    assert any("metric 'total_purchase'" in warning and "TikTok decides" in warning for warning in warnings)
+
+
+def test_the_recorded_campaign_level_conversion_request_is_accepted(emulator: Emulator) -> None:
+    recorded = {
+        "name": "campaign_conversions",
+        "data_level": "AUCTION_CAMPAIGN",
+        "dimensions": ["campaign_id", "stat_time_day"],
+        "metrics": ["spend", "conversion", "cost_per_conversion", "result", "secondary_goal_result"],
+    }
+    run = run_connector("check", config_for(emulator, recorded))
+    assert run.connection_status == {"status": "SUCCEEDED"}
