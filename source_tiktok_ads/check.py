@@ -66,9 +66,10 @@ def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.L
     except AccessDenied as denied:
         # On this endpoint a refusal is about the app credentials, which TikTok checks together with the token.
         raise CheckFailed(
-            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}): {denied.message.split(':', 1)[-1].strip()} "
-            "Check credentials.app_id and credentials.secret (TikTok for Business developer portal → My Apps) "
-            "and that the access token was issued to this same app."
+            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}: "
+            f"{denied.tiktok_message.rstrip('. ')}). Check credentials.app_id and credentials.secret "
+            "(TikTok for Business developer portal → My Apps) and that the access token was issued to this "
+            "same app."
         ) from None
     if not accessible:
         raise CheckFailed(

@@ -32,12 +32,14 @@ from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
+from .missing_streams import missing_stream_names, missing_streams_error
 from .planning import plan_read
 from .prefetch import Prefetcher
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.stream import ReportStream, report_streams
+from .scrub import scrub
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
@@ -68,7 +70,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         succeeded, message = self.check_connection(logger, config)
         if succeeded:
             return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=scrub(message or ""))
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
         try:
@@ -104,14 +106,25 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         prefetcher = Prefetcher(context.config.num_workers)
         context.prefetcher = prefetcher
         prefetcher.plan(plan_read(streams, catalog, state, logger))
+        missing = missing_stream_names(catalog, streams)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
         try:
+            # Planning looked the advertisers up; without them no stream can be read, so the run fails
+            # once with that error instead of once per stream.
+            if context.directory.failure is not None:
+                raise context.directory.failure
             yield from super().read(logger, config, catalog, state)
+        except AirbyteTracedException:
+            if missing:
+                yield missing_streams_error(missing).as_airbyte_message()
+            raise
         finally:
             self._streams_of_this_read = None
             context.prefetcher = None
             prefetcher.close()
+        if missing:
+            raise missing_streams_error(missing)
 
     def _read_stream(
         self,
