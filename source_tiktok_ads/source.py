@@ -103,17 +103,18 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             if isinstance(stream, TikTokStream):
                 stream.emits_record_lines = self.writes_record_lines
         context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
+        plan = plan_read(streams, catalog, state, logger)
+        if context.directory.failure is not None:
+            # Planning looked the advertisers up; without them no stream can be read, so the run fails
+            # once with that error (before fetching anything ahead) instead of once per stream.
+            raise context.directory.failure
         prefetcher = Prefetcher(context.config.num_workers)
         context.prefetcher = prefetcher
-        prefetcher.plan(plan_read(streams, catalog, state, logger))
+        prefetcher.plan(plan)
         missing = missing_stream_names(catalog, streams)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
         try:
-            # Planning looked the advertisers up; without them no stream can be read, so the run fails
-            # once with that error instead of once per stream.
-            if context.directory.failure is not None:
-                raise context.directory.failure
             yield from super().read(logger, config, catalog, state)
         except AirbyteTracedException:
             if missing:
