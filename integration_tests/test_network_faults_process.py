@@ -138,6 +138,8 @@ def test_no_secret_in_any_output_or_leftover_file(
     assert outcome.run.messages, outcome.run.stderr[-2000:]
     texts = [outcome.run.stdout, outcome.run.stderr, *outcome.leftovers.values()]
     assert fs.secret_hits(texts) == []
+    # Not even a masked one: URL query strings are hidden whole.
+    assert not [text for text in texts if "secret=" in text]
     assert outcome.leftovers == {}, "the connector left files in its temporary directory"
 
 
