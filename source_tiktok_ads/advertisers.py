@@ -12,16 +12,31 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from airbyte_cdk.models import FailureType
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.client import TikTokApi
-from .api.errors import TikTokApiError, Unreachable
+from .api.errors import AccessDenied, TikTokApiError, Unreachable
 from .config import OAuthCredentials, TikTokAdsConfig
 
 ADVERTISER_LIST_PATH = "oauth2/advertiser/get/"
 ADVERTISER_INFO_PATH = "advertiser/info/"
 CAMPAIGN_LIST_PATH = "campaign/get/"
 ADVERTISER_INFO_BATCH = 100  # the id limit connectors rely on; TikTok's documented maximum is not known
+
+
+class AppCredentialsRefused(TikTokApiError):
+    """TikTok refused to list the app's advertisers. On this endpoint a refusal is about the app
+    credentials, which TikTok checks together with the token; the generic advice of a refused
+    permission (grant access in Business Center) does not apply."""
+
+    def __init__(self, tiktok_message: str) -> None:
+        message = (
+            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}: "
+            f"{tiktok_message.rstrip('. ')}). Check credentials.app_id and credentials.secret (TikTok for "
+            "Business developer portal → My Apps) and that the access token was issued to this same app."
+        )
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +79,9 @@ class AdvertiserDirectory:
                         {"app_id": credentials.app_id, "secret": credentials.secret},
                         first_contact=True,
                     )
+                except AccessDenied as denied:
+                    self.failure = AppCredentialsRefused(denied.tiktok_message)
+                    raise self.failure from None
                 except AirbyteTracedException as error:
                     self.failure = error
                     raise

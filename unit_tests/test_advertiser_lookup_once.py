@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from source_tiktok_ads.advertisers import AdvertiserDirectory
-from source_tiktok_ads.api.errors import TikTokApiError, Unreachable
+from source_tiktok_ads.advertisers import AdvertiserDirectory, AppCredentialsRefused
+from source_tiktok_ads.api.envelope import Envelope
+from source_tiktok_ads.api.errors import AccessDenied, TikTokApiError, Unreachable
 from source_tiktok_ads.api.network import REFUSED
 from source_tiktok_ads.config import parse_config
 
@@ -51,3 +52,16 @@ def test_an_unreachable_advertiser_info_is_kept_too_where_other_errors_only_warn
 
     denied = FailingApi(TikTokApiError(message="TikTok service error"))
     assert list(directory(denied, advertiser_ids=["111"]).details()) == ["111"]
+
+
+def test_a_refused_advertiser_list_names_the_app_credentials_not_permissions() -> None:
+    refused = Envelope(40001, "App credentials are invalid: app_id and secret do not match.", "1", None)
+    lookup = directory(FailingApi(AccessDenied("oauth2/advertiser/get/", None, refused)))
+    with pytest.raises(AppCredentialsRefused) as caught:
+        lookup.selected_ids()
+    assert caught.value.message == (
+        "TikTok refused to list advertisers for this app (oauth2/advertiser/get/: App credentials are "
+        "invalid: app_id and secret do not match). Check credentials.app_id and credentials.secret (TikTok "
+        "for Business developer portal → My Apps) and that the access token was issued to this same app."
+    )
+    assert lookup.failure is caught.value
