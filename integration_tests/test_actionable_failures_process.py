@@ -110,6 +110,7 @@ def test_no_command_prints_the_usage_not_a_traceback() -> None:
     assert done.stderr.startswith("usage: source-tiktok-ads {spec,check,discover,read}")
     assert "No command given" in done.stderr
     assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout == ""
 
 
 def test_a_wrong_app_secret_says_to_check_the_app_credentials_and_nothing_else(emulator: Emulator) -> None:

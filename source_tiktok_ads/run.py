@@ -134,11 +134,11 @@ def run() -> None:
     scrub_every_output(PRINT_BUFFER)
     signal.signal(signal.SIGTERM, exit_on_sigterm)
     # airbyte_cdk.entrypoint.launch, with our entrypoint class (launch has no parameter for it).
-    entrypoint = TikTokAdsEntrypoint(SourceTiktokAds())
-    parsed_args = entrypoint.parse_args(sys.argv[1:])
+    parsed_args = TikTokAdsEntrypoint.parse_args(sys.argv[1:])
     if parsed_args.command not in COMMANDS:
         print(USAGE, file=sys.stderr)
         sys.exit(2)
+    entrypoint = TikTokAdsEntrypoint(SourceTiktokAds())
     try:
         with PRINT_BUFFER:
             for message in entrypoint.run(parsed_args):
