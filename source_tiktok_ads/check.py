@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from .advertisers import ADVERTISER_LIST_PATH, AdvertiserDirectory
+from .advertisers import AdvertiserDirectory
 from .api.client import TikTokApi
 from .api.errors import AccessDenied, TikTokApiError
 from .config import TikTokAdsConfig
@@ -63,15 +63,7 @@ def _check_sandbox(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logg
 
 def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> list[str]:
     directory = AdvertiserDirectory(config, api, logger)
-    try:
-        accessible = directory.accessible()
-    except AccessDenied as denied:
-        # On this endpoint a refusal is about the app credentials, which TikTok checks together with the token.
-        raise CheckFailed(
-            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}): {denied.message.split(':', 1)[-1].strip()} "
-            "Check credentials.app_id and credentials.secret (TikTok for Business developer portal → My Apps) "
-            "and that the access token was issued to this same app."
-        ) from None
+    accessible = directory.accessible()  # a refusal names the app credentials (`AppCredentialsRefused`)
     if not accessible:
         raise CheckFailed(
             "The access token is valid but reaches no advertiser. Authorize the app for at least one advertiser "

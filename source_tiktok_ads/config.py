@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.utils.schema_helpers import expand_refs
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3/"
@@ -283,13 +291,18 @@ class TikTokAdsConfig(BaseModel):
             raise ValueError("is in the future; set a past date")
         return value
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> TikTokAdsConfig:
-        if self.end_date is not None and self.end_date < self.start_date:
+    @field_validator("end_date")
+    @classmethod
+    def _end_date_after_start_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        # A field validator, not a model one, so that the error names end_date (start_date is
+        # validated first; when it is invalid its own error says so).
+        start = info.data.get("start_date")
+        if value is not None and isinstance(start, date) and value < start:
             raise ValueError(
-                f"end_date ({self.end_date.isoformat()}) is before start_date ({self.start_date.isoformat()})"
+                f"{value.isoformat()} is before start_date ({start.isoformat()}); set a later end_date "
+                "or leave it empty"
             )
-        return self
+        return value
 
     @property
     def api_base_url(self) -> str:
@@ -325,6 +338,8 @@ def parse_config(raw: Any) -> TikTokAdsConfig:
         for issue in error.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in issue["loc"] if not _is_union_tag(part))
             text = issue["msg"]
+            if issue["type"] == "value_error":  # our validators' own sentences, without pydantic's prefix
+                text = text.removeprefix("Value error, ")
             if issue["type"] == "extra_forbidden":
                 text = "unknown key; remove it or correct its spelling"
             problems.append(f"'{location or 'config'}': {text}")

@@ -32,6 +32,7 @@ from .api.client import TikTokApi
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
+from .missing_streams import missing_stream_names, missing_streams_error
 from .oauth_spec import advanced_auth
 from .planning import ReadPlan, plan_read
 from .prefetch import Prefetcher
@@ -40,6 +41,7 @@ from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.stream import ReportStream, report_streams
+from .scrub import scrub
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
@@ -73,7 +75,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         succeeded, message = self.check_connection(logger, config)
         if succeeded:
             return AirbyteConnectionStatus(status=Status.SUCCEEDED)
-        return AirbyteConnectionStatus(status=Status.FAILED, message=message)
+        return AirbyteConnectionStatus(status=Status.FAILED, message=scrub(message or ""))
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
         try:
@@ -106,25 +108,36 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             if isinstance(stream, TikTokStream):
                 stream.emits_record_lines = self.writes_record_lines
         context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
-        prefetcher = Prefetcher(context.config.num_workers)
-        context.prefetcher = prefetcher
         summary = ReadPlan()
         entries = plan_read(streams, catalog, state, logger, summary)
+        if context.directory.failure is not None:
+            # Planning looked the advertisers up; without them no stream can be read, so the run fails
+            # once with that error (before fetching anything ahead) instead of once per stream.
+            raise context.directory.failure
+        prefetcher = Prefetcher(context.config.num_workers)
+        context.prefetcher = prefetcher
         # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
         progress = self._progress(context, summary, logger)
         prefetcher.plan(entries)
+        missing = missing_stream_names(catalog, streams)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
         context.progress = progress
         progress.start()
         try:
             yield from super().read(logger, config, catalog, state)
+        except AirbyteTracedException:
+            if missing:
+                yield missing_streams_error(missing).as_airbyte_message()
+            raise
         finally:
             progress.finish()
             self._streams_of_this_read = None
             context.progress = None
             context.prefetcher = None
             prefetcher.close()
+        if missing:
+            raise missing_streams_error(missing)
 
     def _progress(self, context: SyncContext, summary: ReadPlan, logger: logging.Logger) -> ReadProgress:
         """Logs the plan, and returns the counter of the read's progress."""
