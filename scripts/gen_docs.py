@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from source_tiktok_ads import SourceTiktokAds  # noqa: E402
 from source_tiktok_ads.config import connection_specification  # noqa: E402
+from source_tiktok_ads.reports.gmv_max import GmvMaxReportStream  # noqa: E402
 from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
 
 # Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
@@ -56,6 +57,14 @@ GRANULARITY_LABEL = {"DAY": "daily", "HOUR": "hourly", "LIFETIME": "lifetime"}
 # Other *_id fields (video_id on ads, material_id on assets, ...) are real links too, but drawing them
 # would bury the advertiser → campaign → ad group → ad spine this diagram exists to show.
 RELATION_KEYS = ("advertiser_id", "campaign_id", "adgroup_id", "ad_id", "pixel_id")
+# Streams that hang off others by keys outside that spine: (parent, child, key). Upgraded Smart+
+# creatives (`ads`) belong to an asset group; GMV Max campaigns to a store, not to `campaigns`.
+EXTRA_LINKS = (
+    ("smart_plus_ads", "ads", "smart_plus_ad_id"),
+    ("advertisers", "gmv_max_stores", "advertiser_id"),
+    ("gmv_max_stores", "gmv_max_campaigns", "store_id"),
+)
+OWN_PARENTS_ONLY = {"gmv_max_stores", "gmv_max_campaigns"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -227,13 +236,14 @@ def report_streams_block() -> str:
         if not isinstance(stream, ReportStream):
             continue
         definition = stream.definition
+        gmv_max = isinstance(stream, GmvMaxReportStream)
         rows.append(
             [
                 f"`{stream.name}`",
-                definition.report_type.value,
-                LEVEL_LABEL[definition.data_level.value],
+                "GMV Max" if gmv_max else definition.report_type.value,
+                definition.level_label if gmv_max else LEVEL_LABEL[definition.data_level.value],
                 GRANULARITY_LABEL[definition.granularity.value],
-                _code(definition.breakdowns, " + "),
+                EMPTY if gmv_max else _code(definition.breakdowns, " + "),
                 _code(_key(stream)),
                 _cursor(stream),
                 _modes(stream),
@@ -285,13 +295,16 @@ def _entity_attributes(stream: Any, owners: dict[str, str]) -> list[str]:
     cursor = stream.as_airbyte_stream().default_cursor_field or []
     names = [*primary]
     names += [key for key in RELATION_KEYS if key in properties and key not in names]
+    names += [key for _, child, key in EXTRA_LINKS if child == stream.name and key not in names]
     names += [name for name in cursor if name not in names]
     lines = []
     for name in names:
         keys = []
         if name in primary:
             keys.append("PK")
-        if name in owners and owners[name] != stream.name:
+        linked = any(child == stream.name and key == name for _, child, key in EXTRA_LINKS)
+        spine = name == "advertiser_id" or stream.name not in OWN_PARENTS_ONLY
+        if (name in owners and owners[name] != stream.name and spine) or linked:
             keys.append("FK")
         comment = "cursor" if name in cursor else ""
         lines.append(_attribute(_json_type(properties.get(name, {})), name, keys, comment))
@@ -320,10 +333,28 @@ def _report_entity(level: str, streams: list[Any]) -> list[str]:
     return lines
 
 
+def _gmv_max_report_entity(streams: list[Any]) -> list[str]:
+    """GMV Max report rows: keyed by advertiser, store, the level's ids and the day."""
+    lines = [
+        _attribute("string", "advertiser_id", ["PK", "FK"]),
+        _attribute("string", "store_id", ["PK", "FK"]),
+    ]
+    ids = list(dict.fromkeys(n for s in streams for n in s.definition.id_dimensions if n != "advertiser_id"))
+    lines += [_attribute("string", name, ["PK", "FK"], "campaign-level streams") for name in ids]
+    lines.append(_attribute("timestamp", "stat_time_day", ["PK"], "cursor"))
+    lines.append(_attribute("object", "metrics"))
+    return lines
+
+
 def erd_block() -> str:
     streams = _discover(PRODUCTION_CONFIG)
     entities = [stream for stream in streams if not isinstance(stream, ReportStream)]
-    reports = [stream for stream in streams if isinstance(stream, ReportStream)]
+    reports = [
+        stream
+        for stream in streams
+        if isinstance(stream, ReportStream) and not isinstance(stream, GmvMaxReportStream)
+    ]
+    gmv_max_reports = [stream for stream in streams if isinstance(stream, GmvMaxReportStream)]
     # The owner of a key is the first stream whose whole primary key it is (advertisers, not advertiser_ids).
     owners: dict[str, str] = {}
     for stream in entities:
@@ -335,8 +366,14 @@ def erd_block() -> str:
         return set(stream.get_json_schema().get("properties", {}))
 
     by_name = {stream.name: stream for stream in entities}
-    relations = []
+    relations = [
+        f'    {parent} ||--o{{ {child} : "{key}"'
+        for parent, child, key in EXTRA_LINKS
+        if parent in by_name and child in by_name
+    ]
     for stream in entities:
+        if stream.name in OWN_PARENTS_ONLY:
+            continue
         own = fields(stream)
         parents = [
             owners[key] for key in RELATION_KEYS if key in own and owners.get(key) not in (None, stream.name)
@@ -364,6 +401,14 @@ def erd_block() -> str:
         relations.append(f'    {owners[key]} ||--o{{ {entity} : "{key}"')
         label = f"{LEVEL_LABEL[level]} reports ({len(members)} streams)"
         report_boxes.append([f'    {entity}["{label}"] {{', *_report_entity(level, members), "    }"])
+
+    if gmv_max_reports:
+        relations.append('    gmv_max_campaigns ||--o{ gmv_max_reports : "campaign_id"')
+        relations.append('    gmv_max_stores ||--o{ gmv_max_reports : "store_id"')
+        label = f"GMV Max reports ({len(gmv_max_reports)} streams)"
+        report_boxes.append(
+            [f'    gmv_max_reports["{label}"] {{', *_gmv_max_report_entity(gmv_max_reports), "    }"]
+        )
 
     out = ["```mermaid", "erDiagram", *relations, ""]
     for stream in entities:

@@ -239,6 +239,31 @@ class TikTokAdsConfig(BaseModel):
         description="Override of the TikTok API base URL (testing only).",
         json_schema_extra={"order": 10, "airbyte_hidden": True},
     )
+    gmv_max_requests_per_second: float = Field(
+        8,
+        title="GMV Max report requests per second",
+        description="This connection's share of the app's separate limit for GMV Max reports (Basic tier: "
+        "8/s). GMV Max report requests count against requests_per_second too.",
+        gt=0,
+        le=1000,
+        json_schema_extra={"order": 11},
+    )
+    gmv_max_requests_per_minute: int = Field(
+        240,
+        title="GMV Max report requests per minute",
+        description="This connection's share of the app's per-minute limit for GMV Max reports (Basic tier: 240/min).",
+        ge=1,
+        le=60000,
+        json_schema_extra={"order": 12},
+    )
+    gmv_max_requests_per_day: int = Field(
+        20000,
+        title="GMV Max report requests per day",
+        description="This connection's share of the app's daily limit for GMV Max reports (Basic tier: 20,000/day).",
+        ge=1,
+        le=10000000,
+        json_schema_extra={"order": 13},
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -37,13 +37,16 @@ from .prefetch import Prefetcher
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
+from .reports.gmv_max import gmv_max_report_streams
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
 from .streams.creatives import creative_streams
 from .streams.entities import entity_streams
+from .streams.gmv_max import gmv_max_object_streams, gmv_max_store_directory
 from .streams.pixels import pixel_streams
+from .streams.smart_plus import smart_plus_streams
 from .streams.spark_ads import spark_ads_streams
 
 # A check is interactive: a user waiting in the UI should hear about a dead endpoint in seconds.
@@ -177,10 +180,15 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in
         # production only.
+        # Whether the sandbox serves Upgraded Smart+ and GMV Max is not known [?]: production only.
+        gmv_max_stores = gmv_max_store_directory(context, logger)
         production_only: list[Stream] = [
             *audience_streams(context),
             *spark_ads_streams(context),
             *pixel_streams(context),
+            *smart_plus_streams(context),
+            *gmv_max_object_streams(context, gmv_max_stores),
+            *gmv_max_report_streams(context, gmv_max_stores),
         ]
         if parsed.credentials.is_sandbox:
             reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
@@ -188,8 +196,9 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
                 {report.name for report in BUILTIN_REPORTS} - {report.name for report in reports}
             )
             logger.info(
-                "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads or "
-                "pixels, no advertiser-level reports and no country breakdowns, so these streams are not offered: "
+                "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads, "
+                "pixels, Upgraded Smart+ or GMV Max, no advertiser-level reports and no country breakdowns, so "
+                "these streams are not offered: "
                 f"advertisers, advertiser_ids, {', '.join(stream.name for stream in production_only)}, "
                 f"{', '.join(skipped)}."
             )

@@ -130,8 +130,14 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
         "secondary_status",
         "create_time",
         "modify_time",
+        # Upgraded Smart+ creatives only: their asset group, and the automation type.
+        "smart_plus_ad_id",
+        "campaign_automation_type",
     ),
 }
+# Upgraded Smart+ campaigns and ad groups also say what they are in the classic listings.
+for _kind in ("campaign", "adgroup"):
+    ENTITY_FIELDS[_kind] = (*ENTITY_FIELDS[_kind], "campaign_automation_type")
 
 ADVERTISER_FIELDS: tuple[str, ...] = (
     "advertiser_id",
@@ -210,6 +216,15 @@ class DatasetSpec:
     spark_posts_per_advertiser: int = 2
     # Every Nth image/video is freshly uploaded: no create_time/modify_time yet (0: none).
     fresh_asset_every: int = 0
+    # Upgraded Smart+ campaigns per advertiser (see smart_plus.py); every Nth asset group lacks
+    # modify_time, and whether `modified_after` keeps such objects is switchable [?].
+    upgraded_smart_plus_campaigns: int = 0
+    smart_plus_missing_modify_every: int = 3
+    modified_after_keeps_missing: bool = False
+    # TikTok Shop stores per advertiser with GMV Max campaigns (see gmv_max.py).
+    gmv_max_stores: int = 0
+    # Attribute metrics asked for on a multi-ID GMV Max query: refused (40002) or blank [?].
+    gmv_max_blank_attributes: bool = False
 
     @property
     def start_date(self) -> date:
@@ -279,6 +294,18 @@ class Dataset:
         self._pixel_owner: dict[str, str] = {}
         self._build()
         self._build_library()
+        self.smart_plus_ads: list[dict[str, Any]] = []
+        self.smart_plus_ids: dict[str, set[str]] = {"campaign": set(), "adgroup": set()}
+        self.asset_group_of: dict[str, str] = {}
+        if spec.upgraded_smart_plus_campaigns:
+            from .smart_plus import add_smart_plus  # imported late: it reads this module's helpers
+
+            add_smart_plus(self)
+        self.gmv_max: Any = None
+        if spec.gmv_max_stores:
+            from .gmv_max import GmvMaxWorld
+
+            self.gmv_max = GmvMaxWorld(self)
 
     @classmethod
     def generate(cls, spec: DatasetSpec | None = None) -> Dataset:

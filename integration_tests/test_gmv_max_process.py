@@ -1,0 +1,123 @@
+"""GMV Max streams against the emulator: one store per request, `filtering` as an object, unique keys
+with advertiser and store on every row, cost that reconciles between the account and campaign
+levels, and a missing permission that fails only the GMV Max streams of that advertiser."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from conftest import END, END_DATE, START_DATE
+from harness import configured_catalog, emulator_config, run_connector
+from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
+
+OBJECTS = ["gmv_max_stores", "gmv_max_campaigns"]
+REPORTS = [
+    "gmv_max_advertisers_reports_daily",
+    "gmv_max_product_campaigns_reports_daily",
+    "gmv_max_live_campaigns_reports_daily",
+]
+KEYS = {
+    "gmv_max_stores": ("advertiser_id", "store_id"),
+    "gmv_max_campaigns": ("advertiser_id", "campaign_id"),
+    "gmv_max_advertisers_reports_daily": ("advertiser_id", "store_id", "stat_time_day"),
+    "gmv_max_product_campaigns_reports_daily": ("advertiser_id", "store_id", "campaign_id", "stat_time_day"),
+    "gmv_max_live_campaigns_reports_daily": ("advertiser_id", "store_id", "campaign_id", "stat_time_day"),
+}
+
+
+@pytest.fixture(scope="module")
+def dataset() -> Dataset:
+    return Dataset.generate(
+        DatasetSpec(
+            advertisers=2,
+            campaigns_per_advertiser=1,
+            adgroups_per_campaign=1,
+            ads_per_adgroup=1,
+            days=10,
+            end_date=END,
+            seed=5,
+            gmv_max_stores=2,
+            upgraded_smart_plus_campaigns=1,
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def emulator(dataset: Dataset) -> Iterator[Emulator]:
+    with Emulator(dataset) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def discovered(emulator: Emulator) -> dict[str, Any]:
+    return run_connector("discover", emulator_config(emulator.base_url)).catalog
+
+
+def read(emulator: Emulator, discovered: dict[str, Any], streams: list[str]) -> Any:
+    config = emulator_config(emulator.base_url, start_date=START_DATE, end_date=END_DATE)
+    return run_connector("read", config, configured_catalog(discovered, streams))
+
+
+def test_gmv_max_streams_key_rows_by_store_and_reconcile(
+    emulator: Emulator, dataset: Dataset, discovered: dict[str, Any]
+) -> None:
+    emulator.reset_counters()
+    run = read(emulator, discovered, OBJECTS + REPORTS)
+    assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
+    for name, key in KEYS.items():
+        records = run.records(name)
+        assert records, f"{name} has no records"
+        assert all(record.get("advertiser_id") and record.get("store_id") for record in records), name
+        counts = Counter(tuple(record[field] for field in key) for record in records)
+        assert max(counts.values()) == 1, f"{name}: duplicate primary keys"
+    # Both stores of each advertiser are listed, the inactive one too.
+    assert len(run.records("gmv_max_stores")) == 2 * len(dataset.advertisers)
+    campaigns = run.records("gmv_max_campaigns")
+    assert {c["gmv_max_promotion_type"] for c in campaigns} == {"PRODUCT_GMV_MAX", "LIVE_GMV_MAX"}
+    assert {c["store_id"] for c in campaigns} == {
+        dataset.gmv_max.store_of[c["campaign_id"]] for c in campaigns
+    }
+
+    # The account level is the sum of Product and LIVE campaigns, per advertiser and day.
+    def cost_by_day(names: list[str]) -> dict[tuple[str, str], float]:
+        totals: dict[tuple[str, str], float] = defaultdict(float)
+        for name in names:
+            for record in run.records(name):
+                totals[(record["advertiser_id"], record["stat_time_day"])] += record["metrics"]["cost"]
+        return {key: round(value, 2) for key, value in totals.items()}
+
+    account = cost_by_day(["gmv_max_advertisers_reports_daily"])
+    assert account and account == cost_by_day(REPORTS[1:])
+    assert all(isinstance(r["metrics"]["orders"], int) for r in run.records(REPORTS[0]))
+
+    reports = [r for r in emulator.requests if r.path == "gmv_max/report/get/"]
+    assert reports and all(len(json.loads(r.params["store_ids"])) == 1 for r in reports)
+    filters = [json.loads(r.params["filtering"]) for r in reports if "filtering" in r.params]
+    assert filters and all(isinstance(f, dict) for f in filters)
+    assert {tuple(f["gmv_max_promotion_types"]) for f in filters} == {("PRODUCT",), ("LIVE",)}
+
+
+def test_missing_gmv_max_or_smart_plus_permission_fails_only_those_streams_of_that_advertiser(
+    emulator: Emulator, dataset: Dataset, discovered: dict[str, Any]
+) -> None:
+    first, second = (a["advertiser_id"] for a in dataset.advertisers)
+    emulator.faults = FaultPlan(
+        deny=frozenset({(first, "gmv_max/store/list/"), (second, "smart_plus/ad/get/")})
+    )
+    try:
+        run = read(
+            emulator, discovered, ["gmv_max_stores", REPORTS[0], "smart_plus_ads", "smart_plus_campaigns"]
+        )
+    finally:
+        emulator.faults = FaultPlan()
+    messages = " | ".join(error["message"] for error in run.errors())
+    assert "Ads Management > GMV MAX > Store Management" in messages and first in messages
+    assert "Ads Management > Ad > Read Ads" in messages and second in messages
+    for name, denied in (("gmv_max_stores", first), (REPORTS[0], first), ("smart_plus_ads", second)):
+        advertisers = {record["advertiser_id"] for record in run.records(name)}
+        assert advertisers == ({first, second} - {denied}), name
+    assert {r["advertiser_id"] for r in run.records("smart_plus_campaigns")} == {first, second}
