@@ -19,6 +19,8 @@ REPORTS = [
     "gmv_max_advertisers_reports_daily",
     "gmv_max_product_campaigns_reports_daily",
     "gmv_max_live_campaigns_reports_daily",
+    "gmv_max_product_spus_reports_daily",
+    "gmv_max_product_creatives_reports_daily",
 ]
 KEYS = {
     "gmv_max_stores": ("advertiser_id", "store_id"),
@@ -26,6 +28,21 @@ KEYS = {
     "gmv_max_advertisers_reports_daily": ("advertiser_id", "store_id", "stat_time_day"),
     "gmv_max_product_campaigns_reports_daily": ("advertiser_id", "store_id", "campaign_id", "stat_time_day"),
     "gmv_max_live_campaigns_reports_daily": ("advertiser_id", "store_id", "campaign_id", "stat_time_day"),
+    "gmv_max_product_spus_reports_daily": (
+        "advertiser_id",
+        "store_id",
+        "campaign_id",
+        "item_group_id",
+        "stat_time_day",
+    ),
+    "gmv_max_product_creatives_reports_daily": (
+        "advertiser_id",
+        "store_id",
+        "campaign_id",
+        "item_group_id",
+        "item_id",
+        "stat_time_day",
+    ),
 }
 
 
@@ -91,14 +108,29 @@ def test_gmv_max_streams_key_rows_by_store_and_reconcile(
         return {key: round(value, 2) for key, value in totals.items()}
 
     account = cost_by_day(["gmv_max_advertisers_reports_daily"])
-    assert account and account == cost_by_day(REPORTS[1:])
+    assert account and account == cost_by_day(REPORTS[1:3])
+    # Product campaigns, their SPUs and their creatives split the same cost.
+    product = cost_by_day(["gmv_max_product_campaigns_reports_daily"])
+    assert product == cost_by_day(["gmv_max_product_spus_reports_daily"])
+    assert product == cost_by_day(["gmv_max_product_creatives_reports_daily"])
+    creatives = run.records("gmv_max_product_creatives_reports_daily")
+    assert any(r["item_id"] == "-1" for r in creatives) and all(r["metrics"]["cost"] > 0 for r in creatives)
     assert all(isinstance(r["metrics"]["orders"], int) for r in run.records(REPORTS[0]))
 
     reports = [r for r in emulator.requests if r.path == "gmv_max/report/get/"]
     assert reports and all(len(json.loads(r.params["store_ids"])) == 1 for r in reports)
     filters = [json.loads(r.params["filtering"]) for r in reports if "filtering" in r.params]
     assert filters and all(isinstance(f, dict) for f in filters)
-    assert {tuple(f["gmv_max_promotion_types"]) for f in filters} == {("PRODUCT",), ("LIVE",)}
+    assert {tuple(f["gmv_max_promotion_types"]) for f in filters if "gmv_max_promotion_types" in f} == {
+        ("PRODUCT",),
+        ("LIVE",),
+    }
+    # Below campaign level, each request names the parent ids TikTok requires.
+    creative_requests = [r for r in reports if "item_id" in r.params["dimensions"]]
+    assert creative_requests and all(
+        {"campaign_ids", "item_group_ids"} <= set(json.loads(r.params["filtering"]))
+        for r in creative_requests
+    )
 
 
 def test_missing_gmv_max_or_smart_plus_permission_fails_only_those_streams_of_that_advertiser(

@@ -19,9 +19,10 @@ from typing import Any
 
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
+from ..advertisers import chunks
 from ..api.endpoint_budget import EndpointBudget
 from ..config import TimeGranularity
-from ..streams.base import SyncContext
+from ..streams.base import SyncContext, last_page_of
 from ..streams.gmv_max import GmvMaxStores
 from . import gmv_max_metrics as metrics
 from .definitions import TIME_DIMENSION
@@ -40,6 +41,9 @@ class GmvMaxReportDefinition:
     metrics: tuple[str, ...]
     # Report-filter spelling (PRODUCT / LIVE); None: both (account level only).
     promotion_type: str | None = None
+    # The parent ids TikTok requires as filters at this level: campaign_ids for SPUs, campaign_ids and
+    # item_group_ids for creatives.
+    parent_filters: tuple[str, ...] = ()
     granularity: TimeGranularity = TimeGranularity.DAY
     data_level: str = "GMV_MAX"
 
@@ -82,7 +86,23 @@ GMV_MAX_REPORTS: tuple[GmvMaxReportDefinition, ...] = (
     GmvMaxReportDefinition(
         "gmv_max_live_campaigns_reports_daily", ("campaign_id",), metrics.LIVE_CAMPAIGN, "LIVE"
     ),
+    GmvMaxReportDefinition(
+        "gmv_max_product_spus_reports_daily",
+        ("campaign_id", "item_group_id"),
+        metrics.SPU,
+        parent_filters=("campaign_ids",),
+    ),
+    # `item_id` alone is not unique (a post can promote several SPUs; product cards are all "-1"), so
+    # creative rows are keyed by campaign, SPU and post. TikTok returns only rows with cost here.
+    GmvMaxReportDefinition(
+        "gmv_max_product_creatives_reports_daily",
+        ("campaign_id", "item_group_id", "item_id"),
+        metrics.CREATIVE,
+        parent_filters=("campaign_ids", "item_group_ids"),
+    ),
 )
+MAX_FILTER_IDS = 100  # per id filter of gmv_max/report/get/
+PRODUCT_LISTING_TYPE = "PRODUCT_GMV_MAX"
 
 
 class GmvMaxReportStream(ReportStream):
@@ -116,14 +136,53 @@ class GmvMaxReportStream(ReportStream):
             "metrics": list(definition.metrics),
         }
         filtering = definition.filtering()
+        for key in definition.parent_filters:
+            filtering[key] = list(stream_slice[key])
         if filtering:
             params["filtering"] = filtering
         return params
 
     def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        # One request per store; an advertiser without GMV Max stores costs only the store lookup.
-        for store_id in self.stores.store_ids(stream_slice["advertiser_id"]):
-            yield {**stream_slice, "store_id": store_id}
+        # One request per store (and parent-id chunk); an advertiser without GMV Max stores costs only
+        # the store lookup.
+        parents = self.definition.parent_filters  # type: ignore[attr-defined]
+        advertiser_id = stream_slice["advertiser_id"]
+        for store_id in self.stores.store_ids(advertiser_id):
+            piece = {**stream_slice, "store_id": store_id}
+            if not parents:
+                yield piece
+                continue
+            campaign_ids = self.stores.campaign_ids(advertiser_id, store_id, PRODUCT_LISTING_TYPE)
+            for campaigns in chunks(campaign_ids, MAX_FILTER_IDS):
+                if "item_group_ids" not in parents:
+                    yield {**piece, "campaign_ids": campaigns}
+                    continue
+                for groups in chunks(
+                    self._item_group_ids({**piece, "campaign_ids": campaigns}), MAX_FILTER_IDS
+                ):
+                    yield {**piece, "campaign_ids": campaigns, "item_group_ids": groups}
+
+    def _item_group_ids(self, piece: Mapping[str, Any]) -> list[str]:
+        """The SPUs with delivery in the window: the creative level needs them as a filter."""
+        params: dict[str, Any] = {
+            "advertiser_id": piece["advertiser_id"],
+            "store_ids": [piece["store_id"]],
+            "start_date": piece["start_date"],
+            "end_date": piece["end_date"],
+            "dimensions": ["campaign_id", "item_group_id"],
+            "metrics": ["cost"],
+            "filtering": {"campaign_ids": list(piece["campaign_ids"])},
+            "page_size": 1000,
+        }
+        groups: list[str] = []
+        page = 1
+        while True:
+            data = self.stores.api_for(self._budget).get(GMV_MAX_REPORT_PATH, {**params, "page": page}).data
+            rows = data.get("list") or []
+            groups += [str((row.get("dimensions") or {}).get("item_group_id")) for row in rows]
+            if not rows or page >= last_page_of(data):
+                return list(dict.fromkeys(group for group in groups if group != "None"))
+            page += 1
 
     def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
         record = self._records.build(item, stream_slice["advertiser_id"])

@@ -10,15 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from airbyte_cdk.models import SyncMode
+from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from ..api.client import TikTokApi
 from ..api.errors import AccessDenied
 from ..prefetch import Page
-from .base import PERMISSION_SCOPES, SyncContext
+from .base import PERMISSION_SCOPES, SyncContext, last_page_of
 from .entities import AdvertiserObjectStream, EntityKind, EntityStream
 
 STORE_LIST_PATH = "gmv_max/store/list/"
@@ -39,11 +40,14 @@ PERMISSION_SCOPES.update(
 class GmvMaxStores:
     """Each advertiser's GMV Max stores, asked for once per run (thread-safe)."""
 
-    def __init__(self, api: TikTokApi) -> None:
+    def __init__(self, api: TikTokApi, api_for: Callable[[APIBudget], TikTokApi] | None = None) -> None:
         self._api = api
+        self._api_for = api_for
+        self._apis: dict[int, TikTokApi] = {}
         self._lock = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._stores: dict[str, list[dict[str, Any]] | AccessDenied] = {}
+        self._campaigns: dict[str, list[str]] = {}
 
     def stores(self, advertiser_id: str) -> list[dict[str, Any]]:
         """The advertiser's stores; raises AccessDenied (every time) when the token may not list them."""
@@ -62,16 +66,56 @@ class GmvMaxStores:
             raise known
         return known
 
+    def api_for(self, budget: APIBudget) -> TikTokApi:
+        """A client whose requests pass `budget` (GMV Max reports made outside a stream's own paging)."""
+        with self._lock:
+            api = self._apis.get(id(budget))
+            if api is None:
+                api = self._api_for(budget) if self._api_for else self._api
+                self._apis[id(budget)] = api
+            return api
+
     def store_ids(self, advertiser_id: str) -> list[str]:
         return [str(store.get("store_id")) for store in self.stores(advertiser_id)]
+
+    def campaign_ids(self, advertiser_id: str, store_id: str, promotion_type: str) -> list[str]:
+        """Ids of the store's campaigns of one type (listing spelling), asked for once per run."""
+        key = f"{advertiser_id}/{store_id}/{promotion_type}"
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            known = self._campaigns.get(key)
+            if known is None:
+                known = self._list_campaign_ids(advertiser_id, store_id, promotion_type)
+                self._campaigns[key] = known
+        return known
+
+    def _list_campaign_ids(self, advertiser_id: str, store_id: str, promotion_type: str) -> list[str]:
+        filtering = {"gmv_max_promotion_types": [promotion_type], "store_ids": [store_id]}
+        ids: list[str] = []
+        page = 1
+        while True:
+            params = {
+                "advertiser_id": advertiser_id,
+                "filtering": filtering,
+                "page": page,
+                "page_size": CAMPAIGN_PAGE_SIZE,
+            }
+            data = self._api.get(CAMPAIGN_LIST_PATH, params).data
+            items = data.get("list") or []
+            ids += [str(item["campaign_id"]) for item in items if item.get("campaign_id") is not None]
+            if not items or page >= last_page_of(data):
+                return list(dict.fromkeys(ids))
+            page += 1
 
 
 def gmv_max_store_directory(context: SyncContext, logger: logging.Logger) -> GmvMaxStores:
     config = context.config
-    api = TikTokApi(
-        config.api_base_url, config.credentials.access_token, logger, api_budget=context.api_budget
-    )
-    return GmvMaxStores(api)
+
+    def api_for(budget: APIBudget | None) -> TikTokApi:
+        return TikTokApi(config.api_base_url, config.credentials.access_token, logger, api_budget=budget)
+
+    return GmvMaxStores(api_for(context.api_budget), api_for)
 
 
 class GmvMaxStoreStream(AdvertiserObjectStream):
