@@ -4,14 +4,16 @@ of asset groups asks TikTok for changes only, whichever way TikTok treats `modif
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from conftest import END, END_DATE, START_DATE
 from harness import configured_catalog, emulator_config, run_connector
-from tiktok_emulator import Dataset, DatasetSpec, Emulator
+from tiktok_emulator import Dataset, DatasetSpec, Emulator, credentials
 
 STREAMS = ["smart_plus_campaigns", "smart_plus_ad_groups", "smart_plus_ads", "ads"]
 KEYS = {
@@ -136,3 +138,46 @@ def test_incremental_asset_groups_use_modified_after_and_keep_new_objects(keeps_
     assert any("modified_after" in f for f in filters) and any(
         "creation_filter_start_time" in f for f in filters
     )
+
+
+def test_creative_and_ad_grain_reports_split_the_same_spend(emulator: Emulator, dataset: Dataset) -> None:
+    run = read(emulator, ["ads_reports_daily", "ads_v2_reports_daily", "smart_plus_ads"])
+
+    def spend(name: str) -> dict[tuple[str, str], float]:
+        totals: dict[tuple[str, str], float] = {}
+        for record in run.records(name):
+            key = (record["advertiser_id"], record["stat_time_day"])
+            totals[key] = round(totals.get(key, 0.0) + record["metrics"]["spend"], 3)
+        return totals
+
+    assert spend("ads_reports_daily") and spend("ads_reports_daily") == spend("ads_v2_reports_daily")
+    assets = {record["smart_plus_ad_id"] for record in run.records("smart_plus_ads")}
+    manual = {ad["ad_id"] for ad in dataset.ads if "smart_plus_ad_id" not in ad}
+    rows = run.records("ads_v2_reports_daily")
+    assert {r["ad_id_v2"] for r in rows} <= assets | manual
+    assert {r["metrics"]["campaign_automation_type"] for r in rows if r["ad_id_v2"] in assets} == {
+        "UPGRADED_SMART_PLUS"
+    }
+    keys = Counter((r["advertiser_id"], r["ad_id_v2"], r["stat_time_day"]) for r in rows)
+    assert max(keys.values()) == 1
+    # An asset group's row is the sum of its creatives' rows.
+    assert len(rows) < len(run.records("ads_reports_daily"))
+
+
+def test_emulator_refuses_ad_id_with_ad_id_v2(emulator: Emulator, dataset: Dataset) -> None:
+    params = {
+        "advertiser_id": dataset.advertisers[0]["advertiser_id"],
+        "report_type": "BASIC",
+        "data_level": "AUCTION_AD",
+        "dimensions": json.dumps(["ad_id", "ad_id_v2", "stat_time_day"]),
+        "metrics": json.dumps(["spend"]),
+        "start_date": START_DATE,
+        "end_date": START_DATE,
+    }
+    answer = requests.get(
+        emulator.base_url + "report/integrated/get/",
+        params=params,
+        headers={"Access-Token": credentials.ACCESS_TOKEN},
+        timeout=10,
+    ).json()
+    assert answer["code"] == 40002 and "ad_id_v2" in answer["message"]

@@ -390,8 +390,10 @@ def erd_block() -> str:
             relations.append(f'    {parent} {"||--||" if same_key else "||--o{"} {stream.name} : "{key}"')
 
     levels: dict[str, list[Any]] = {}
+    ad_grain = [stream for stream in reports if stream.definition.id_dimension == "ad_id_v2"]
     for stream in reports:
-        levels.setdefault(stream.definition.data_level.value, []).append(stream)
+        if stream not in ad_grain:
+            levels.setdefault(stream.definition.data_level.value, []).append(stream)
     level_owner = {"AUCTION_ADVERTISER": "advertiser_id", "AUCTION_CAMPAIGN": "campaign_id"}
     level_owner |= {"AUCTION_ADGROUP": "adgroup_id", "AUCTION_AD": "ad_id"}
     report_boxes = []
@@ -401,6 +403,15 @@ def erd_block() -> str:
         relations.append(f'    {owners[key]} ||--o{{ {entity} : "{key}"')
         label = f"{LEVEL_LABEL[level]} reports ({len(members)} streams)"
         report_boxes.append([f'    {entity}["{label}"] {{', *_report_entity(level, members), "    }"])
+
+    if ad_grain:
+        # The ads Ads Manager shows: Upgraded Smart+ asset groups (smart_plus_ads), Manual ads otherwise.
+        relations.append('    smart_plus_ads ||--o{ ad_v2_reports : "ad_id_v2 = smart_plus_ad_id"')
+        relations.append('    ads ||--o{ ad_v2_reports : "ad_id_v2 = ad_id (Manual)"')
+        label = f"ad-grain reports ({len(ad_grain)} streams)"
+        report_boxes.append(
+            [f'    ad_v2_reports["{label}"] {{', *_report_entity("AUCTION_AD", ad_grain), "    }"]
+        )
 
     if gmv_max_reports:
         relations.append('    gmv_max_campaigns ||--o{ gmv_max_reports : "campaign_id"')

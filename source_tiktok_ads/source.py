@@ -38,6 +38,7 @@ from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_streams
+from .reports.smart_plus import SMART_PLUS_REPORTS
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
@@ -193,7 +194,8 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         if parsed.credentials.is_sandbox:
             reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
             skipped = sorted(
-                {report.name for report in BUILTIN_REPORTS} - {report.name for report in reports}
+                {report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS)}
+                - {report.name for report in reports}
             )
             logger.info(
                 "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads, "
@@ -203,9 +205,10 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
                 f"{', '.join(skipped)}."
             )
         else:
-            reports = list(BUILTIN_REPORTS)
+            reports = [*BUILTIN_REPORTS, *SMART_PLUS_REPORTS]
             streams = [Advertisers(context), AdvertiserIds(context), *streams, *production_only]
-        reserved = [stream.name for stream in streams] + [report.name for report in BUILTIN_REPORTS]
+        reserved = [stream.name for stream in streams]
+        reserved += [report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS)]
         reserved += ["advertisers", "advertiser_ids", *(stream.name for stream in production_only)]
         reports += custom_definitions(parsed.custom_reports, reserved, logger)
         streams += report_streams(context, reports)
