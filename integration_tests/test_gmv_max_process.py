@@ -153,3 +153,26 @@ def test_missing_gmv_max_or_smart_plus_permission_fails_only_those_streams_of_th
         advertisers = {record["advertiser_id"] for record in run.records(name)}
         assert advertisers == ({first, second} - {denied}), name
     assert {r["advertiser_id"] for r in run.records("smart_plus_campaigns")} == {first, second}
+
+
+def test_gmv_max_custom_reports_are_probed_at_check_and_read_like_the_others(
+    emulator: Emulator, dataset: Dataset
+) -> None:
+    good = {"name": "shop_creatives", "level": "PRODUCT_CREATIVE", "metrics": ["cost", "product_clicks"]}
+    config = emulator_config(
+        emulator.base_url, start_date=START_DATE, end_date=END_DATE, gmv_max_custom_reports=[good]
+    )
+    emulator.reset_counters()
+    assert run_connector("check", config).connection_status["status"] == "SUCCEEDED"
+    probes = [json.loads(r.params["filtering"]) for r in emulator.requests if r.path == "gmv_max/report/get/"]
+    assert probes and {"campaign_ids", "item_group_ids"} <= set(probes[-1])
+    # A name the catalog does not know passes validation with a warning; TikTok's refusal fails check.
+    unknown = {"name": "shop_daily", "level": "PRODUCT_CAMPAIGN", "metrics": ["cost", "no_such_metric"]}
+    refused = run_connector("check", {**config, "gmv_max_custom_reports": [unknown]}).connection_status
+    assert refused["status"] == "FAILED" and "shop_daily" in refused["message"]
+    assert "no_such_metric" in refused["message"]
+    discovered = run_connector("discover", config).catalog
+    run = run_connector("read", config, configured_catalog(discovered, ["shop_creatives"]))
+    assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
+    records = run.records("shop_creatives")
+    assert records and all(r["store_id"] and r["metrics"]["cost"] > 0 for r in records)

@@ -153,6 +153,41 @@ class CustomReport(BaseModel):
     filters: list[ReportFilter] = Field(default_factory=list, title="Filters", json_schema_extra={"order": 6})
 
 
+class GmvMaxLevel(StrEnum):
+    ACCOUNT = "ACCOUNT"
+    PRODUCT_CAMPAIGN = "PRODUCT_CAMPAIGN"
+    LIVE_CAMPAIGN = "LIVE_CAMPAIGN"
+    PRODUCT_SPU = "PRODUCT_SPU"
+    PRODUCT_CREATIVE = "PRODUCT_CREATIVE"
+
+
+class GmvMaxCustomReport(BaseModel):
+    """A user-defined GMV Max report (`gmv_max/report/get/`) that becomes one more daily stream."""
+
+    model_config = ConfigDict(title="GMV Max custom report", extra="forbid")
+
+    name: str = Field(
+        title="Stream name",
+        description="Unique name of the stream this report becomes (letters, digits and underscores).",
+        min_length=1,
+        json_schema_extra={"order": 0},
+    )
+    level: GmvMaxLevel = Field(title="Level", json_schema_extra={"order": 1})
+    dimensions: list[str] = Field(
+        default_factory=list,
+        title="Dimensions",
+        description="ID dimensions, e.g. campaign_id, item_group_id; empty: the level's own. stat_time_day is "
+        "added.",
+        json_schema_extra={"order": 2},
+    )
+    metrics: list[str] = Field(
+        title="Metrics",
+        description="GMV Max metric names, e.g. cost, orders, gross_revenue, roi.",
+        min_length=1,
+        json_schema_extra={"order": 3},
+    )
+
+
 Credentials = Annotated[OAuthCredentials | SandboxCredentials, Field(discriminator="auth_type")]
 
 
@@ -207,6 +242,12 @@ class TikTokAdsConfig(BaseModel):
         title="Custom Reports",
         description="Extra report streams with the dimensions and metrics you choose.",
         json_schema_extra={"order": 6},
+    )
+    gmv_max_custom_reports: list[GmvMaxCustomReport] = Field(
+        default_factory=list,
+        title="GMV Max custom reports",
+        description="Extra GMV Max report streams with the level, dimensions and metrics you choose.",
+        json_schema_extra={"order": 14},
     )
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,

@@ -37,7 +37,8 @@ from .prefetch import Prefetcher
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
-from .reports.gmv_max import gmv_max_report_streams
+from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
+from .reports.gmv_max_custom import gmv_max_custom_definitions
 from .reports.smart_plus import SMART_PLUS_REPORTS
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
@@ -77,7 +78,9 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
         try:
             parsed = self._parse(config)
-            custom_names = {report.name for report in parsed.custom_reports}
+            custom_names = {
+                report.name for report in (*parsed.custom_reports, *parsed.gmv_max_custom_reports)
+            }
             # Building the streams validates every custom report before any request is made.
             custom = [
                 stream.definition
@@ -181,16 +184,12 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in
         # production only.
-        # Whether the sandbox serves Upgraded Smart+ and GMV Max is not known [?]: production only.
-        gmv_max_stores = gmv_max_store_directory(context, logger)
         production_only: list[Stream] = [
             *audience_streams(context),
             *spark_ads_streams(context),
             *pixel_streams(context),
-            *smart_plus_streams(context),
-            *gmv_max_object_streams(context, gmv_max_stores),
-            *gmv_max_report_streams(context, gmv_max_stores),
         ]
+        production_only += self._smart_plus_and_gmv_max_streams(context, parsed, production_only, logger)
         if parsed.credentials.is_sandbox:
             reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
             skipped = sorted(
@@ -213,6 +212,26 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         reports += custom_definitions(parsed.custom_reports, reserved, logger)
         streams += report_streams(context, reports)
         return streams
+
+    @staticmethod
+    def _smart_plus_and_gmv_max_streams(
+        context: SyncContext, parsed: TikTokAdsConfig, taken: list[Stream], logger: logging.Logger
+    ) -> list[Stream]:
+        """Upgraded Smart+ and GMV Max streams, GMV Max custom reports included. Whether the sandbox
+        serves these endpoints is not known [?]: they are offered in production only."""
+        stores = gmv_max_store_directory(context, logger)
+        budget = gmv_max_report_budget(context)
+        streams: list[Stream] = [
+            *smart_plus_streams(context),
+            *gmv_max_object_streams(context, stores),
+            *gmv_max_report_streams(context, stores, budget),
+        ]
+        reserved = [
+            *(report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS, *parsed.custom_reports)),
+            *(stream.name for stream in (*taken, *streams)),
+        ]
+        custom = gmv_max_custom_definitions(parsed.gmv_max_custom_reports, reserved, logger)
+        return streams + gmv_max_report_streams(context, stores, budget, custom)
 
     @staticmethod
     def _parse(config: Mapping[str, Any]) -> TikTokAdsConfig:

@@ -205,6 +205,10 @@ class DatasetSpec:
     seed: int = 1
     deleted_every: int = 5
     topview_every: int = 0
+    # Every Nth campaign (not TopView) is Reach & Frequency. Whether R&F rows appear in reports below
+    # advertiser level without a buying_type filter is not documented [?]: switchable.
+    rf_every: int = 0
+    rf_in_unfiltered_reports: bool = True
     smart_plus_every: int = 0
     # Creative library, audiences, pixels and Spark Ads posts, per advertiser.
     images_per_advertiser: int = 3
@@ -260,6 +264,8 @@ class ReportQuery:
     advertiser_id: str | None = None
     status: str = "STATUS_NOT_DELETE"  # STATUS_NOT_DELETE | STATUS_ALL | STATUS_DELETE
     top_view: bool = False
+    # The report's buying_type filter, when it has one.
+    buying_types: frozenset[str] | None = None
     campaign_ids: frozenset[str] | None = None
     adgroup_ids: frozenset[str] | None = None
     ad_ids: frozenset[str] | None = None
@@ -293,6 +299,7 @@ class Dataset:
         self._library: dict[str, dict[str, list[dict[str, Any]]]] = {kind: {} for kind in LIBRARY_KINDS}
         self._pixel_owner: dict[str, str] = {}
         self._build()
+        self._rf: set[str] = self._reach_and_frequency_ids()
         self._build_library()
         self.smart_plus_ads: list[dict[str, Any]] = []
         self.smart_plus_ids: dict[str, set[str]] = {"campaign": set(), "adgroup": set()}
@@ -518,6 +525,26 @@ class Dataset:
                             # Smart+ ads come back without the key at all, not with a null.
                             del ad["modify_time"]
                         self._add("ad", ad, d_deleted, g_disabled or d_own_disabled, top_view)
+
+    def _reach_and_frequency_ids(self) -> set[str]:
+        every = self.spec.rf_every
+        campaigns = {
+            c["campaign_id"]
+            for n, c in enumerate(self.campaigns, 1)
+            if _every(every, n) and c["campaign_id"] not in self._top_view
+        }
+        children = [
+            e[f"{kind}_id"]
+            for kind in ("adgroup", "ad")
+            for e in getattr(self, f"{kind}s")
+            if e["campaign_id"] in campaigns
+        ]
+        return campaigns | set(children)
+
+    def buying_type(self, entity_id: str) -> str:
+        if entity_id in self._top_view:
+            return TOP_VIEW
+        return "RESERVATION_RF" if entity_id in self._rf else "AUCTION"
 
     def _build_library(self) -> None:
         """Assets, audiences, pixels and Spark Ads posts: a few per advertiser, all derived from the seed."""
@@ -806,7 +833,7 @@ class Dataset:
             eid = e[id_key]
             if not self._status_matches(kind, eid, e, query):
                 continue
-            buying = TOP_VIEW if eid in self._top_view else "AUCTION"
+            buying = self.buying_type(eid)
             if buying not in query.buying_types:
                 continue
             if "TT_ADS_PLATFORM" not in query.system_origins:
@@ -941,6 +968,7 @@ class Dataset:
             q.advertiser_id,
             q.status,
             q.top_view,
+            q.buying_types,
             q.campaign_ids,
             q.adgroup_ids,
             q.ad_ids,
@@ -980,7 +1008,7 @@ class Dataset:
                     continue
                 if q.status == "STATUS_DELETE" and not deleted:
                     continue
-                if (entity_id in self._top_view) != q.top_view:
+                if not self._reported(entity_id, q):
                     continue
             if q.campaign_ids is not None and chain[1] not in q.campaign_ids:
                 continue
@@ -1038,6 +1066,16 @@ class Dataset:
                     rows.append(((entity_id, time_key, values), counters, sg))
         rows.sort(key=operator.itemgetter(0))
         return rows
+
+    def _reported(self, entity_id: str, q: ReportQuery) -> bool:
+        """Whether a row below advertiser level is reported for the query's buying types: TopView only
+        when filtered for, R&F with or without a filter (switchable), auction unless filtered out."""
+        buying = self.buying_type(entity_id)
+        if q.buying_types is not None:
+            return buying in q.buying_types
+        if q.top_view:
+            return buying == TOP_VIEW
+        return buying == "AUCTION" or (buying == "RESERVATION_RF" and self.spec.rf_in_unfiltered_reports)
 
     def _split(
         self, unit_keys: list[tuple], counters: np.ndarray, breakdowns: tuple[str, ...], adv_id: str

@@ -12,7 +12,7 @@ Rows are keyed by advertiser, store and the request's dimensions; every row carr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -190,12 +190,21 @@ class GmvMaxReportStream(ReportStream):
         return record
 
 
-def gmv_max_report_streams(context: SyncContext, stores: GmvMaxStores) -> list[GmvMaxReportStream]:
+def gmv_max_report_budget(context: SyncContext) -> EndpointBudget:
+    """The run's one bucket for GMV Max reports, in front of the run's shared budget."""
     config = context.config
-    budget = EndpointBudget(
+    return EndpointBudget(
         context.api_budget,
         config.gmv_max_requests_per_second,
         config.gmv_max_requests_per_minute,
         config.gmv_max_requests_per_day,
     )
-    return [GmvMaxReportStream(context, definition, stores, budget) for definition in GMV_MAX_REPORTS]
+
+
+def gmv_max_report_streams(
+    context: SyncContext,
+    stores: GmvMaxStores,
+    budget: APIBudget,
+    definitions: Iterable[GmvMaxReportDefinition] = GMV_MAX_REPORTS,
+) -> list[GmvMaxReportStream]:
+    return [GmvMaxReportStream(context, definition, stores, budget) for definition in definitions]
