@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import requests
 from conftest import END, END_DATE, START_DATE
 from harness import configured_catalog, emulator_config, run_connector
-from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
+from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
 
 OBJECTS = ["gmv_max_stores", "gmv_max_campaigns"]
 REPORTS = [
@@ -176,3 +177,45 @@ def test_gmv_max_custom_reports_are_probed_at_check_and_read_like_the_others(
     assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
     records = run.records("shop_creatives")
     assert records and all(r["store_id"] and r["metrics"]["cost"] > 0 for r in records)
+
+
+def test_emulator_gmv_max_reports_have_their_own_bucket_and_rules(
+    emulator: Emulator, dataset: Dataset
+) -> None:
+    advertiser_id = dataset.advertisers[0]["advertiser_id"]
+    store_id = dataset.gmv_max.store_ids(advertiser_id)[0]
+    headers = {"Access-Token": credentials.ACCESS_TOKEN}
+
+    def report(**params: Any) -> dict[str, Any]:
+        base = {
+            "advertiser_id": advertiser_id,
+            "store_ids": json.dumps([store_id]),
+            "start_date": START_DATE,
+            "end_date": START_DATE,
+            "dimensions": json.dumps(["campaign_id", "stat_time_day"]),
+            "metrics": json.dumps(["cost"]),
+            "filtering": json.dumps({"gmv_max_promotion_types": ["PRODUCT"]}),
+        }
+        url = emulator.base_url + "gmv_max/report/get/"
+        return requests.get(url, params={**base, **params}, headers=headers, timeout=10).json()
+
+    assert report()["code"] == 0
+    # The listing spelling, a list-shaped filtering, BASIC names, two stores, a missing parent filter.
+    assert report(filtering=json.dumps({"gmv_max_promotion_types": ["PRODUCT_GMV_MAX"]}))["code"] == 40002
+    assert report(filtering=json.dumps([{"gmv_max_promotion_types": ["PRODUCT"]}]))["code"] == 40002
+    assert report(metrics=json.dumps(["spend"]))["code"] == 40002
+    assert report(store_ids=json.dumps([store_id, store_id]))["code"] == 40002
+    assert report(dimensions=json.dumps(["campaign_id", "item_group_id"]), filtering="{}")["code"] == 40002
+    emulator.faults = FaultPlan(gmv_max_qps_cap=2)
+    try:
+        codes = [report()["code"] for _ in range(6)]
+        listing = requests.get(
+            emulator.base_url + "gmv_max/store/list/",
+            params={"advertiser_id": advertiser_id},
+            headers=headers,
+            timeout=10,
+        ).json()
+    finally:
+        emulator.faults = FaultPlan()
+    assert 40100 in codes and codes[:2] == [0, 0]
+    assert listing["code"] == 0  # the other GMV Max endpoints use the global bucket only
