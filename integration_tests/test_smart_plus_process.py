@@ -141,7 +141,11 @@ def test_incremental_asset_groups_use_modified_after_and_keep_new_objects(keeps_
 
 
 def test_creative_and_ad_grain_reports_split_the_same_spend(emulator: Emulator, dataset: Dataset) -> None:
-    run = read(emulator, ["ads_reports_daily", "ads_v2_reports_daily", "smart_plus_ads"])
+    emulator.reset_counters()
+    run = read(
+        emulator,
+        ["ads_reports_daily", "ads_v2_reports_daily", "smart_plus_ads", "smart_plus_material_reports_daily"],
+    )
 
     def spend(name: str) -> dict[tuple[str, str], float]:
         totals: dict[tuple[str, str], float] = {}
@@ -162,6 +166,22 @@ def test_creative_and_ad_grain_reports_split_the_same_spend(emulator: Emulator, 
     assert max(keys.values()) == 1
     # An asset group's row is the sum of its creatives' rows.
     assert len(rows) < len(run.records("ads_reports_daily"))
+    # ... and of its material rows, one per main material (a creative's video here).
+    by_asset = {
+        (r["ad_id_v2"], r["stat_time_day"]): r["metrics"]["spend"] for r in rows if r["ad_id_v2"] in assets
+    }
+    materials: dict[tuple[str, str], float] = {}
+    for r in run.records("smart_plus_material_reports_daily"):
+        key = (r["smart_plus_ad_id"], r["stat_time_day"])
+        materials[key] = round(materials.get(key, 0.0) + r["metrics"]["spend"], 3)
+    assert materials and materials == {key: round(value, 3) for key, value in by_asset.items()}
+    material_keys = Counter(
+        (r["advertiser_id"], r["smart_plus_ad_id"], r["main_material_id"], r["stat_time_day"])
+        for r in run.records("smart_plus_material_reports_daily")
+    )
+    assert max(material_keys.values()) == 1
+    sizes = {r.params.get("page_size") for r in emulator.requests if "material_report" in r.path}
+    assert sizes == {"100"}
 
 
 def test_emulator_refuses_ad_id_with_ad_id_v2(emulator: Emulator, dataset: Dataset) -> None:

@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from source_tiktok_ads import SourceTiktokAds  # noqa: E402
 from source_tiktok_ads.config import connection_specification  # noqa: E402
 from source_tiktok_ads.reports.gmv_max import GmvMaxReportStream  # noqa: E402
+from source_tiktok_ads.reports.own_endpoint import EndpointReportStream  # noqa: E402
 from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
 
 # Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
@@ -236,14 +237,14 @@ def report_streams_block() -> str:
         if not isinstance(stream, ReportStream):
             continue
         definition = stream.definition
-        gmv_max = isinstance(stream, GmvMaxReportStream)
+        own = isinstance(stream, EndpointReportStream)
         rows.append(
             [
                 f"`{stream.name}`",
-                "GMV Max" if gmv_max else definition.report_type.value,
-                definition.level_label if gmv_max else LEVEL_LABEL[definition.data_level.value],
+                definition.report_label if own else definition.report_type.value,
+                definition.level_label if own else LEVEL_LABEL[definition.data_level.value],
                 GRANULARITY_LABEL[definition.granularity.value],
-                EMPTY if gmv_max else _code(definition.breakdowns, " + "),
+                EMPTY if own else _code(definition.breakdowns, " + "),
                 _code(_key(stream)),
                 _cursor(stream),
                 _modes(stream),
@@ -352,9 +353,14 @@ def erd_block() -> str:
     reports = [
         stream
         for stream in streams
-        if isinstance(stream, ReportStream) and not isinstance(stream, GmvMaxReportStream)
+        if isinstance(stream, ReportStream) and not isinstance(stream, EndpointReportStream)
     ]
     gmv_max_reports = [stream for stream in streams if isinstance(stream, GmvMaxReportStream)]
+    material_reports = [
+        stream
+        for stream in streams
+        if isinstance(stream, EndpointReportStream) and not isinstance(stream, GmvMaxReportStream)
+    ]
     # The owner of a key is the first stream whose whole primary key it is (advertisers, not advertiser_ids).
     owners: dict[str, str] = {}
     for stream in entities:
@@ -412,6 +418,18 @@ def erd_block() -> str:
         report_boxes.append(
             [f'    ad_v2_reports["{label}"] {{', *_report_entity("AUCTION_AD", ad_grain), "    }"]
         )
+
+    if material_reports:
+        relations.append('    smart_plus_ads ||--o{ material_reports : "smart_plus_ad_id"')
+        label = f"Upgraded Smart+ material reports ({len(material_reports)} streams)"
+        lines = [
+            _attribute("string", "advertiser_id", ["PK", "FK"]),
+            _attribute("string", "smart_plus_ad_id", ["PK", "FK"]),
+            _attribute("string", "main_material_id", ["PK"], "video, image, post, catalog or carousel id"),
+            _attribute("timestamp", "stat_time_day", ["PK"], "cursor"),
+            _attribute("object", "metrics"),
+        ]
+        report_boxes.append([f'    material_reports["{label}"] {{', *lines, "    }"])
 
     if gmv_max_reports:
         relations.append('    gmv_max_campaigns ||--o{ gmv_max_reports : "campaign_id"')

@@ -39,7 +39,7 @@ from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
 from .reports.gmv_max_custom import gmv_max_custom_definitions
-from .reports.smart_plus import SMART_PLUS_REPORTS
+from .reports.smart_plus import SMART_PLUS_REPORTS, smart_plus_material_streams
 from .reports.stream import ReportStream, report_streams
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
@@ -223,6 +223,7 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         budget = gmv_max_report_budget(context)
         streams: list[Stream] = [
             *smart_plus_streams(context),
+            *smart_plus_material_streams(context),
             *gmv_max_object_streams(context, stores),
             *gmv_max_report_streams(context, stores, budget),
         ]

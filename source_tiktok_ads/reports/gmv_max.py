@@ -14,65 +14,40 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cached_property
-from typing import Any
+from typing import Any, ClassVar
 
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from ..advertisers import chunks
 from ..api.endpoint_budget import EndpointBudget
-from ..config import TimeGranularity
 from ..streams.base import SyncContext, last_page_of
 from ..streams.gmv_max import GmvMaxStores
 from . import gmv_max_metrics as metrics
-from .definitions import TIME_DIMENSION
-from .stream import ReportStream
-from .windows import MAX_DAYS_DAILY
+from .own_endpoint import EndpointReportDefinition, EndpointReportStream
 
 GMV_MAX_REPORT_PATH = "gmv_max/report/get/"
+LEVEL_NAMES = {"campaign_id": "campaign", "item_group_id": "SPU", "item_id": "creative"}
 
 
 @dataclass(frozen=True)
-class GmvMaxReportDefinition:
-    """One GMV Max report stream, in the shape `ReportStream` reads (dimensions, metrics, windows)."""
+class GmvMaxReportDefinition(EndpointReportDefinition):
+    """One GMV Max report stream: rows keyed by advertiser and store, then the request's dimensions."""
 
-    name: str
-    id_dimensions: tuple[str, ...]
-    metrics: tuple[str, ...]
-    # Report-filter spelling (PRODUCT / LIVE); None: both (account level only).
+    key_prefix: tuple[str, ...] = ("advertiser_id", "store_id")
+    data_level: ClassVar[str] = "GMV_MAX"
+    report_label: ClassVar[str] = "GMV Max"
+    # Report-filter spelling (PRODUCT / LIVE); None: both, or implied by the parent filters.
     promotion_type: str | None = None
     # The parent ids TikTok requires as filters at this level: campaign_ids for SPUs, campaign_ids and
     # item_group_ids for creatives.
     parent_filters: tuple[str, ...] = ()
-    granularity: TimeGranularity = TimeGranularity.DAY
-    data_level: str = "GMV_MAX"
-
-    @cached_property
-    def time_dimension(self) -> str | None:
-        return TIME_DIMENSION.get(self.granularity)
-
-    @cached_property
-    def dimensions(self) -> tuple[str, ...]:
-        time = (self.time_dimension,) if self.time_dimension else ()
-        return (*self.id_dimensions, *time)
-
-    @property
-    def primary_key(self) -> list[str]:
-        return ["advertiser_id", "store_id", *(name for name in self.dimensions if name != "advertiser_id")]
-
-    @property
-    def uses_query_lifetime(self) -> bool:
-        return False
-
-    @property
-    def max_window_days(self) -> int:
-        return MAX_DAYS_DAILY
 
     @property
     def level_label(self) -> str:
         if self.id_dimensions == ("advertiser_id",):
             return "advertiser (Product + LIVE)"
-        return f"{(self.promotion_type or '').title().replace('Live', 'LIVE')} {self.id_dimensions[-1][:-3]}".strip()
+        kind = {"PRODUCT": "Product", "LIVE": "LIVE"}.get(self.promotion_type or "", "Product")
+        return f"{kind} {LEVEL_NAMES[self.id_dimensions[-1]]}"
 
     def filtering(self) -> dict[str, Any]:
         return {"gmv_max_promotion_types": [self.promotion_type]} if self.promotion_type else {}
@@ -81,10 +56,13 @@ class GmvMaxReportDefinition:
 GMV_MAX_REPORTS: tuple[GmvMaxReportDefinition, ...] = (
     GmvMaxReportDefinition("gmv_max_advertisers_reports_daily", ("advertiser_id",), metrics.CORE),
     GmvMaxReportDefinition(
-        "gmv_max_product_campaigns_reports_daily", ("campaign_id",), metrics.PRODUCT_CAMPAIGN, "PRODUCT"
+        "gmv_max_product_campaigns_reports_daily",
+        ("campaign_id",),
+        metrics.PRODUCT_CAMPAIGN,
+        promotion_type="PRODUCT",
     ),
     GmvMaxReportDefinition(
-        "gmv_max_live_campaigns_reports_daily", ("campaign_id",), metrics.LIVE_CAMPAIGN, "LIVE"
+        "gmv_max_live_campaigns_reports_daily", ("campaign_id",), metrics.LIVE_CAMPAIGN, promotion_type="LIVE"
     ),
     GmvMaxReportDefinition(
         "gmv_max_product_spus_reports_daily",
@@ -105,7 +83,9 @@ MAX_FILTER_IDS = 100  # per id filter of gmv_max/report/get/
 PRODUCT_LISTING_TYPE = "PRODUCT_GMV_MAX"
 
 
-class GmvMaxReportStream(ReportStream):
+class GmvMaxReportStream(EndpointReportStream):
+    path_name = GMV_MAX_REPORT_PATH
+
     def __init__(
         self,
         context: SyncContext,
@@ -115,15 +95,10 @@ class GmvMaxReportStream(ReportStream):
     ) -> None:
         self.stores = stores
         self._budget = budget
-        super().__init__(context, definition)  # type: ignore[arg-type]
-        properties = self._schema["properties"]
-        properties["store_id"] = {"type": ["null", "string"]}
+        super().__init__(context, definition)
 
     def request_budget(self) -> APIBudget | None:
         return self._budget
-
-    def path(self, **kwargs: Any) -> str:
-        return GMV_MAX_REPORT_PATH
 
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
         definition: GmvMaxReportDefinition = self.definition  # type: ignore[assignment]
@@ -183,11 +158,6 @@ class GmvMaxReportStream(ReportStream):
             if not rows or page >= last_page_of(data):
                 return list(dict.fromkeys(group for group in groups if group != "None"))
             page += 1
-
-    def transform(self, item: dict[str, Any], stream_slice: Mapping[str, Any]) -> dict[str, Any] | None:
-        record = self._records.build(item, stream_slice["advertiser_id"])
-        record["store_id"] = stream_slice["store_id"]
-        return record
 
 
 def gmv_max_report_budget(context: SyncContext) -> EndpointBudget:

@@ -112,7 +112,7 @@ def definition_of(report: GmvMaxCustomReport) -> GmvMaxReportDefinition:
         report.name,
         grouping,
         tuple(dict.fromkeys(report.metrics)),
-        rules.promotion_type,
+        promotion_type=rules.promotion_type,
         parent_filters=rules.parent_filters,
     )
 
