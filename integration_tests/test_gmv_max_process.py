@@ -138,9 +138,12 @@ def test_missing_gmv_max_or_smart_plus_permission_fails_only_those_streams_of_th
     emulator: Emulator, dataset: Dataset, discovered: dict[str, Any]
 ) -> None:
     first, second = (a["advertiser_id"] for a in dataset.advertisers)
-    emulator.faults = FaultPlan(
-        deny=frozenset({(first, "gmv_max/store/list/"), (second, "smart_plus/ad/get/")})
-    )
+    denied = {
+        (first, "gmv_max/store/list/"),
+        (second, "gmv_max/report/get/"),
+        (second, "smart_plus/ad/get/"),
+    }
+    emulator.faults = FaultPlan(deny=frozenset(denied))
     try:
         run = read(
             emulator, discovered, ["gmv_max_stores", REPORTS[0], "smart_plus_ads", "smart_plus_campaigns"]
@@ -148,12 +151,21 @@ def test_missing_gmv_max_or_smart_plus_permission_fails_only_those_streams_of_th
     finally:
         emulator.faults = FaultPlan()
     messages = " | ".join(error["message"] for error in run.errors())
-    assert "Ads Management > GMV MAX > Store Management" in messages and first in messages
-    assert "Ads Management > Ad > Read Ads" in messages and second in messages
-    for name, denied in (("gmv_max_stores", first), (REPORTS[0], first), ("smart_plus_ads", second)):
-        advertisers = {record["advertiser_id"] for record in run.records(name)}
-        assert advertisers == ({first, second} - {denied}), name
-    assert {r["advertiser_id"] for r in run.records("smart_plus_campaigns")} == {first, second}
+    for scope, advertiser_id in (
+        ("Ads Management > GMV MAX > Store Management", first),
+        ("Reporting > GMV MAX Report", second),
+        ("Ads Management > Ad > Read Ads", second),
+    ):
+        assert scope in messages and advertiser_id in messages, scope
+    # Each stream loses exactly the advertisers denied what it needs; the others are read in full.
+    expected = {
+        "gmv_max_stores": {second},
+        REPORTS[0]: set(),
+        "smart_plus_ads": {first},
+        "smart_plus_campaigns": {first, second},
+    }
+    for name, advertisers in expected.items():
+        assert {record["advertiser_id"] for record in run.records(name)} == advertisers, name
 
 
 def test_gmv_max_custom_reports_are_probed_at_check_and_read_like_the_others(
