@@ -231,3 +231,20 @@ def test_emulator_gmv_max_reports_have_their_own_bucket_and_rules(
         emulator.faults = FaultPlan()
     assert 40100 in codes and codes[:2] == [0, 0]
     assert listing["code"] == 0  # the other GMV Max endpoints use the global bucket only
+
+
+def test_deleted_gmv_max_campaigns_are_asked_for_when_wanted(
+    emulator: Emulator, dataset: Dataset, discovered: dict[str, Any]
+) -> None:
+    config = emulator_config(emulator.base_url, include_deleted=True)
+    emulator.reset_counters()
+    run = run_connector("read", config, configured_catalog(discovered, ["gmv_max_campaigns"]))
+    assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
+    statuses = [
+        json.loads(r.params["filtering"]).get("primary_status")
+        for r in emulator.requests
+        if r.path == "gmv_max/campaign/get/"
+    ]
+    assert statuses.count("STATUS_DELETE") == statuses.count(None) > 0
+    ids = [record["campaign_id"] for record in run.records("gmv_max_campaigns")]
+    assert len(ids) == len(set(ids)) == sum(len(c) for c in dataset.gmv_max.campaigns.values())
