@@ -111,7 +111,7 @@ class AdvertiserDirectory:
         with self._lock:
             probe = self._topview_probes.setdefault(advertiser_id, threading.Lock())
         with probe:
-            return self._probe_topview(advertiser_id)
+            return self._probe_buying_type(advertiser_id)
 
     def has_reach_frequency(self, advertiser_id: str) -> bool:
         """Whether the advertiser has Reach & Frequency campaigns (deleted ones included): whether their
@@ -119,9 +119,9 @@ class AdvertiserDirectory:
         with self._lock:
             probe = self._topview_probes.setdefault(f"rf/{advertiser_id}", threading.Lock())
         with probe:
-            return self._probe_topview(advertiser_id, "RESERVATION_RF", self._has_reach_frequency)
+            return self._probe_buying_type(advertiser_id, "RESERVATION_RF", self._has_reach_frequency)
 
-    def _probe_topview(
+    def _probe_buying_type(
         self,
         advertiser_id: str,
         buying_type: str = "RESERVATION_TOP_VIEW",
