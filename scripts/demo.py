@@ -56,7 +56,11 @@ def save_config(config: dict, output: Path, private_dir: str) -> Path:
 
 def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tiktok_emulator", "--port", "0", "--days", str(days)],
+        [
+            *(sys.executable, "-m", "tiktok_emulator", "--port", "0", "--days", str(days)),
+            # Upgraded Smart+ campaigns and a TikTok Shop store, so that their streams have records too.
+            *("--upgraded-smart-plus-campaigns", "2", "--gmv-max-stores", "2"),
+        ],
         cwd=REPO_ROOT / "integration_tests",
         stdout=subprocess.PIPE,
         text=True,

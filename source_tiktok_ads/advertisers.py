@@ -61,6 +61,7 @@ class AdvertiserDirectory:
         self._details: dict[str, Advertiser] | None = None
         self.failure: AirbyteTracedException | None = None
         self._has_topview: dict[str, bool] = {}
+        self._has_reach_frequency: dict[str, bool] = {}
         # Workers starting two report streams at once would otherwise both ask the same question.
         self._topview_probes: dict[str, threading.Lock] = {}
 
@@ -146,13 +147,27 @@ class AdvertiserDirectory:
         with self._lock:
             probe = self._topview_probes.setdefault(advertiser_id, threading.Lock())
         with probe:
-            return self._probe_topview(advertiser_id)
+            return self._probe_buying_type(advertiser_id)
 
-    def _probe_topview(self, advertiser_id: str) -> bool:
+    def has_reach_frequency(self, advertiser_id: str) -> bool:
+        """Whether the advertiser has Reach & Frequency campaigns (deleted ones included): whether their
+        report rows below advertiser level come without a buying-type filter is not documented [?]."""
         with self._lock:
-            known = self._has_topview.get(advertiser_id)
+            probe = self._topview_probes.setdefault(f"rf/{advertiser_id}", threading.Lock())
+        with probe:
+            return self._probe_buying_type(advertiser_id, "RESERVATION_RF", self._has_reach_frequency)
+
+    def _probe_buying_type(
+        self,
+        advertiser_id: str,
+        buying_type: str = "RESERVATION_TOP_VIEW",
+        cache: dict[str, bool] | None = None,
+    ) -> bool:
+        known_by_advertiser = self._has_topview if cache is None else cache
+        with self._lock:
+            known = known_by_advertiser.get(advertiser_id)
         if known is None:
-            filtering = {"buying_types": ["RESERVATION_TOP_VIEW"], "primary_status": "STATUS_ALL"}
+            filtering = {"buying_types": [buying_type], "primary_status": "STATUS_ALL"}
             envelope = self._api.get(
                 CAMPAIGN_LIST_PATH,
                 {
@@ -165,5 +180,5 @@ class AdvertiserDirectory:
             page_info = envelope.data.get("page_info") or {}
             known = bool(envelope.data.get("list")) or bool(page_info.get("total_number"))
             with self._lock:
-                self._has_topview[advertiser_id] = known
+                known_by_advertiser[advertiser_id] = known
         return known

@@ -17,6 +17,8 @@ from .api.errors import AccessDenied, TikTokApiError
 from .config import TikTokAdsConfig
 from .connected_user import log_connected_user
 from .reports.definitions import ReportDefinition
+from .reports.gmv_max import GmvMaxReportDefinition
+from .reports.gmv_max_custom import gmv_max_probe
 from .reports.stream import REPORT_PATH, report_query
 
 ENTITY_PROBE_PATH = "campaign/get/"
@@ -41,7 +43,10 @@ def check_connection(
         else:
             advertiser_ids = _check_production(config, api, logger)
         for definition in custom_reports:
-            _probe_custom_report(definition, advertiser_ids[0], config, api, logger)
+            if isinstance(definition, GmvMaxReportDefinition):
+                _probe_gmv_max_report(definition, advertiser_ids[0], api, logger)
+            else:
+                _probe_custom_report(definition, advertiser_ids[0], config, api, logger)
     except CheckFailed:
         raise
     except AirbyteTracedException as error:  # token rejected, retries exhausted, …: already user-facing
@@ -121,3 +126,12 @@ def _probe_custom_report(
             f"Custom report '{definition.name}' was refused by TikTok: {error.message}"
         ) from None
     logger.info(f"Custom report '{definition.name}': TikTok accepted a one-day probe request.")
+
+
+def _probe_gmv_max_report(
+    definition: GmvMaxReportDefinition, advertiser_id: str, api: TikTokApi, logger: logging.Logger
+) -> None:
+    refusal = gmv_max_probe(definition, advertiser_id, api)
+    if refusal:
+        raise CheckFailed(f"GMV Max custom report '{definition.name}' was refused by TikTok: {refusal}")
+    logger.info(f"GMV Max custom report '{definition.name}': probed with a one-day request.")

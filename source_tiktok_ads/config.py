@@ -161,6 +161,41 @@ class CustomReport(BaseModel):
     filters: list[ReportFilter] = Field(default_factory=list, title="Filters", json_schema_extra={"order": 6})
 
 
+class GmvMaxLevel(StrEnum):
+    ACCOUNT = "ACCOUNT"
+    PRODUCT_CAMPAIGN = "PRODUCT_CAMPAIGN"
+    LIVE_CAMPAIGN = "LIVE_CAMPAIGN"
+    PRODUCT_SPU = "PRODUCT_SPU"
+    PRODUCT_CREATIVE = "PRODUCT_CREATIVE"
+
+
+class GmvMaxCustomReport(BaseModel):
+    """A user-defined GMV Max report (`gmv_max/report/get/`) that becomes one more daily stream."""
+
+    model_config = ConfigDict(title="GMV Max custom report", extra="forbid")
+
+    name: str = Field(
+        title="Stream name",
+        description="Unique name of the stream this report becomes (letters, digits and underscores).",
+        min_length=1,
+        json_schema_extra={"order": 0},
+    )
+    level: GmvMaxLevel = Field(title="Level", json_schema_extra={"order": 1})
+    dimensions: list[str] = Field(
+        default_factory=list,
+        title="Dimensions",
+        description="ID dimensions, e.g. campaign_id, item_group_id; empty: the level's own. stat_time_day is "
+        "added.",
+        json_schema_extra={"order": 2},
+    )
+    metrics: list[str] = Field(
+        title="Metrics",
+        description="GMV Max metric names, e.g. cost, orders, gross_revenue, roi.",
+        min_length=1,
+        json_schema_extra={"order": 3},
+    )
+
+
 Credentials = Annotated[OAuthCredentials | SandboxCredentials, Field(discriminator="auth_type")]
 
 
@@ -216,6 +251,12 @@ class TikTokAdsConfig(BaseModel):
         description="Extra report streams with the dimensions and metrics you choose.",
         json_schema_extra={"order": 6},
     )
+    gmv_max_custom_reports: list[GmvMaxCustomReport] = Field(
+        default_factory=list,
+        title="GMV Max custom reports",
+        description="Extra GMV Max report streams with the level, dimensions and metrics you choose.",
+        json_schema_extra={"order": 14},
+    )
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,
         title="Concurrent requests",
@@ -246,6 +287,31 @@ class TikTokAdsConfig(BaseModel):
         title="API base URL",
         description="Override of the TikTok API base URL (testing only).",
         json_schema_extra={"order": 10, "airbyte_hidden": True},
+    )
+    gmv_max_requests_per_second: float = Field(
+        8,
+        title="GMV Max report requests per second",
+        description="This connection's share of the app's separate limit for GMV Max reports (Basic tier: "
+        "8/s). GMV Max report requests count against requests_per_second too.",
+        gt=0,
+        le=1000,
+        json_schema_extra={"order": 11},
+    )
+    gmv_max_requests_per_minute: int = Field(
+        240,
+        title="GMV Max report requests per minute",
+        description="This connection's share of the app's per-minute limit for GMV Max reports (Basic tier: 240/min).",
+        ge=1,
+        le=60000,
+        json_schema_extra={"order": 12},
+    )
+    gmv_max_requests_per_day: int = Field(
+        20000,
+        title="GMV Max report requests per day",
+        description="This connection's share of the app's daily limit for GMV Max reports (Basic tier: 20,000/day).",
+        ge=1,
+        le=10000000,
+        json_schema_extra={"order": 13},
     )
 
     @model_validator(mode="before")

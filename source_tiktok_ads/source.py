@@ -40,6 +40,9 @@ from .progress import ReadProgress, progress_interval
 from .record_lines import RecordLines
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
+from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
+from .reports.gmv_max_custom import gmv_max_custom_definitions
+from .reports.smart_plus import SMART_PLUS_REPORTS, smart_plus_material_streams
 from .reports.stream import ReportStream, report_streams
 from .scrub import scrub
 from .streams.advertisers import AdvertiserIds, Advertisers
@@ -47,7 +50,9 @@ from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
 from .streams.creatives import creative_streams
 from .streams.entities import entity_streams
+from .streams.gmv_max import gmv_max_object_streams, gmv_max_store_directory
 from .streams.pixels import pixel_streams
+from .streams.smart_plus import smart_plus_streams
 from .streams.spark_ads import spark_ads_streams
 
 # A check is interactive: a user waiting in the UI should hear about a dead endpoint in seconds.
@@ -80,7 +85,9 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
         try:
             parsed = self._parse(config)
-            custom_names = {report.name for report in parsed.custom_reports}
+            custom_names = {
+                report.name for report in (*parsed.custom_reports, *parsed.gmv_max_custom_reports)
+            }
             # Building the streams validates every custom report before any request is made.
             custom = [
                 stream.definition
@@ -231,25 +238,50 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             *spark_ads_streams(context),
             *pixel_streams(context),
         ]
+        production_only += self._smart_plus_and_gmv_max_streams(context, parsed, production_only, logger)
         if parsed.credentials.is_sandbox:
             reports = [report for report in BUILTIN_REPORTS if sandbox_supports(report)]
             skipped = sorted(
-                {report.name for report in BUILTIN_REPORTS} - {report.name for report in reports}
+                {report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS)}
+                - {report.name for report in reports}
             )
             logger.info(
-                "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads or "
-                "pixels, no advertiser-level reports and no country breakdowns, so these streams are not offered: "
+                "Sandbox credentials: the TikTok sandbox has no advertiser or audience endpoints, no Spark Ads, "
+                "pixels, Upgraded Smart+ or GMV Max, no advertiser-level reports and no country breakdowns, so "
+                "these streams are not offered: "
                 f"advertisers, advertiser_ids, {', '.join(stream.name for stream in production_only)}, "
                 f"{', '.join(skipped)}."
             )
         else:
-            reports = list(BUILTIN_REPORTS)
+            reports = [*BUILTIN_REPORTS, *SMART_PLUS_REPORTS]
             streams = [Advertisers(context), AdvertiserIds(context), *streams, *production_only]
-        reserved = [stream.name for stream in streams] + [report.name for report in BUILTIN_REPORTS]
+        reserved = [stream.name for stream in streams]
+        reserved += [report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS)]
         reserved += ["advertisers", "advertiser_ids", *(stream.name for stream in production_only)]
         reports += custom_definitions(parsed.custom_reports, reserved, logger)
         streams += report_streams(context, reports)
         return streams
+
+    @staticmethod
+    def _smart_plus_and_gmv_max_streams(
+        context: SyncContext, parsed: TikTokAdsConfig, taken: list[Stream], logger: logging.Logger
+    ) -> list[Stream]:
+        """Upgraded Smart+ and GMV Max streams, GMV Max custom reports included. Whether the sandbox
+        serves these endpoints is not known [?]: they are offered in production only."""
+        stores = gmv_max_store_directory(context, logger)
+        budget = gmv_max_report_budget(context)
+        streams: list[Stream] = [
+            *smart_plus_streams(context),
+            *smart_plus_material_streams(context),
+            *gmv_max_object_streams(context, stores),
+            *gmv_max_report_streams(context, stores, budget),
+        ]
+        reserved = [
+            *(report.name for report in (*BUILTIN_REPORTS, *SMART_PLUS_REPORTS, *parsed.custom_reports)),
+            *(stream.name for stream in (*taken, *streams)),
+        ]
+        custom = gmv_max_custom_definitions(parsed.gmv_max_custom_reports, reserved, logger)
+        return streams + gmv_max_report_streams(context, stores, budget, custom)
 
     @staticmethod
     def _parse(config: Mapping[str, Any]) -> TikTokAdsConfig:
