@@ -45,6 +45,8 @@ DATASET_SPEC = DatasetSpec(
     deleted_every=5,
     topview_every=0,
     smart_plus_every=0,
+    upgraded_smart_plus_campaigns=1,
+    gmv_max_stores=1,
 )
 # A cursor no record can reach: the "abnormally large state" CAT reads with, expecting nothing back.
 FUTURE_DAY = "2099-12-31"
@@ -77,6 +79,8 @@ def emulator_cli_args() -> list[str]:
         f"--deleted-every={spec.deleted_every}",
         f"--topview-every={spec.topview_every}",
         f"--smart-plus-every={spec.smart_plus_every}",
+        f"--upgraded-smart-plus-campaigns={spec.upgraded_smart_plus_campaigns}",
+        f"--gmv-max-stores={spec.gmv_max_stores}",
     ]
 
 

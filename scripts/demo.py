@@ -2,7 +2,7 @@
 incremental read from the state the first one left.
 
 Without --config it starts the bundled TikTok API emulator and points the connector at it. Output
-(in --output, default demo_output/): config.json, catalog.json (full refresh), catalog_incremental.json,
+(in --output, default demo_output/): config.json (secrets masked), catalog.json (full refresh), catalog_incremental.json,
 records.jsonl and state.json of the full read, records_incremental.jsonl and state_incremental.json of
 the incremental one; on stdout, the connector's plan and progress lines and a per-stream summary.
 """
@@ -12,8 +12,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -28,11 +30,37 @@ from harness import configured_catalog, connector_command, emulator_config, run_
 SHOWN_LOG_PREFIXES = ("Plan: ", "No start_date", "Progress: ", "Read done: ")
 # Progress every few seconds instead of every 30: the demo's reads take under a minute.
 DEMO_PROGRESS_SECONDS = "5"
+SECRET_KEYS = frozenset({"secret", "access_token", "refresh_token", "client_secret"})
+MASK = "****"
+
+
+def masked(value: object) -> object:
+    """The config with every secret value replaced by a mask, for the copy kept in the output."""
+    if isinstance(value, dict):
+        return {key: MASK if key in SECRET_KEYS and item else masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
+
+
+def save_config(config: dict, output: Path, private_dir: str) -> Path:
+    """Write the masked copy to the output and the real config, readable by this user only, into
+    `private_dir` (removed when the demo ends); return the real one's path for the connector."""
+    (output / "config.json").write_text(json.dumps(masked(config), indent=2))
+    private = Path(private_dir) / "config.json"
+    descriptor = os.open(private, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        json.dump(config, file)
+    return private
 
 
 def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "tiktok_emulator", "--port", "0", "--days", str(days)],
+        [
+            *(sys.executable, "-m", "tiktok_emulator", "--port", "0", "--days", str(days)),
+            # Upgraded Smart+ campaigns and a TikTok Shop store, so that their streams have records too.
+            *("--upgraded-smart-plus-campaigns", "2", "--gmv-max-stores", "2"),
+        ],
         cwd=REPO_ROOT / "integration_tests",
         stdout=subprocess.PIPE,
         text=True,
@@ -145,6 +173,7 @@ def main() -> int:
     args.output.mkdir(parents=True, exist_ok=True)
 
     emulator = None
+    private_dir = None
     if args.config:
         config = json.loads(args.config.read_text())
     else:
@@ -153,8 +182,8 @@ def main() -> int:
         config = emulator_config(base_url, start_date=start)
         print(f"TikTok API emulator at {base_url}")
     try:
-        config_path = args.output / "config.json"
-        config_path.write_text(json.dumps(config, indent=2))
+        private_dir = tempfile.mkdtemp(prefix="tiktok-demo-")
+        config_path = save_config(config, args.output, private_dir)
         check = run_connector("check", config)
         status = check.connection_status
         print(f"check: {status['status']} {status.get('message') or ''}".rstrip())
@@ -179,6 +208,8 @@ def main() -> int:
         print_reread(records, report_days, full_days, config)
         return returncode
     finally:
+        if private_dir is not None:
+            shutil.rmtree(private_dir, ignore_errors=True)
         if emulator is not None:
             emulator.terminate()
             emulator.wait(timeout=10)

@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from source_tiktok_ads import SourceTiktokAds  # noqa: E402
 from source_tiktok_ads.config import connection_specification  # noqa: E402
+from source_tiktok_ads.reports.gmv_max import GmvMaxReportStream  # noqa: E402
+from source_tiktok_ads.reports.own_endpoint import EndpointReportStream  # noqa: E402
 from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
 
 # Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
@@ -56,6 +58,14 @@ GRANULARITY_LABEL = {"DAY": "daily", "HOUR": "hourly", "LIFETIME": "lifetime"}
 # Other *_id fields (video_id on ads, material_id on assets, ...) are real links too, but drawing them
 # would bury the advertiser → campaign → ad group → ad spine this diagram exists to show.
 RELATION_KEYS = ("advertiser_id", "campaign_id", "adgroup_id", "ad_id", "pixel_id")
+# Streams that hang off others by keys outside that spine: (parent, child, key). Upgraded Smart+
+# creatives (`ads`) belong to an asset group; GMV Max campaigns to a store, not to `campaigns`.
+EXTRA_LINKS = (
+    ("smart_plus_ads", "ads", "smart_plus_ad_id"),
+    ("advertisers", "gmv_max_stores", "advertiser_id"),
+    ("gmv_max_stores", "gmv_max_campaigns", "store_id"),
+)
+OWN_PARENTS_ONLY = {"gmv_max_stores", "gmv_max_campaigns"}
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -227,13 +237,14 @@ def report_streams_block() -> str:
         if not isinstance(stream, ReportStream):
             continue
         definition = stream.definition
+        own = isinstance(stream, EndpointReportStream)
         rows.append(
             [
                 f"`{stream.name}`",
-                definition.report_type.value,
-                LEVEL_LABEL[definition.data_level.value],
+                definition.report_label if own else definition.report_type.value,
+                definition.level_label if own else LEVEL_LABEL[definition.data_level.value],
                 GRANULARITY_LABEL[definition.granularity.value],
-                _code(definition.breakdowns, " + "),
+                EMPTY if own else _code(definition.breakdowns, " + "),
                 _code(_key(stream)),
                 _cursor(stream),
                 _modes(stream),
@@ -285,13 +296,16 @@ def _entity_attributes(stream: Any, owners: dict[str, str]) -> list[str]:
     cursor = stream.as_airbyte_stream().default_cursor_field or []
     names = [*primary]
     names += [key for key in RELATION_KEYS if key in properties and key not in names]
+    names += [key for _, child, key in EXTRA_LINKS if child == stream.name and key not in names]
     names += [name for name in cursor if name not in names]
     lines = []
     for name in names:
         keys = []
         if name in primary:
             keys.append("PK")
-        if name in owners and owners[name] != stream.name:
+        linked = any(child == stream.name and key == name for _, child, key in EXTRA_LINKS)
+        spine = name == "advertiser_id" or stream.name not in OWN_PARENTS_ONLY
+        if (name in owners and owners[name] != stream.name and spine) or linked:
             keys.append("FK")
         comment = "cursor" if name in cursor else ""
         lines.append(_attribute(_json_type(properties.get(name, {})), name, keys, comment))
@@ -320,10 +334,33 @@ def _report_entity(level: str, streams: list[Any]) -> list[str]:
     return lines
 
 
+def _gmv_max_report_entity(streams: list[Any]) -> list[str]:
+    """GMV Max report rows: keyed by advertiser, store, the level's ids and the day."""
+    lines = [
+        _attribute("string", "advertiser_id", ["PK", "FK"]),
+        _attribute("string", "store_id", ["PK", "FK"]),
+    ]
+    ids = list(dict.fromkeys(n for s in streams for n in s.definition.id_dimensions if n != "advertiser_id"))
+    lines += [_attribute("string", name, ["PK", "FK"], "campaign-level streams") for name in ids]
+    lines.append(_attribute("timestamp", "stat_time_day", ["PK"], "cursor"))
+    lines.append(_attribute("object", "metrics"))
+    return lines
+
+
 def erd_block() -> str:
     streams = _discover(PRODUCTION_CONFIG)
     entities = [stream for stream in streams if not isinstance(stream, ReportStream)]
-    reports = [stream for stream in streams if isinstance(stream, ReportStream)]
+    reports = [
+        stream
+        for stream in streams
+        if isinstance(stream, ReportStream) and not isinstance(stream, EndpointReportStream)
+    ]
+    gmv_max_reports = [stream for stream in streams if isinstance(stream, GmvMaxReportStream)]
+    material_reports = [
+        stream
+        for stream in streams
+        if isinstance(stream, EndpointReportStream) and not isinstance(stream, GmvMaxReportStream)
+    ]
     # The owner of a key is the first stream whose whole primary key it is (advertisers, not advertiser_ids).
     owners: dict[str, str] = {}
     for stream in entities:
@@ -335,8 +372,14 @@ def erd_block() -> str:
         return set(stream.get_json_schema().get("properties", {}))
 
     by_name = {stream.name: stream for stream in entities}
-    relations = []
+    relations = [
+        f'    {parent} ||--o{{ {child} : "{key}"'
+        for parent, child, key in EXTRA_LINKS
+        if parent in by_name and child in by_name
+    ]
     for stream in entities:
+        if stream.name in OWN_PARENTS_ONLY:
+            continue
         own = fields(stream)
         parents = [
             owners[key] for key in RELATION_KEYS if key in own and owners.get(key) not in (None, stream.name)
@@ -353,8 +396,10 @@ def erd_block() -> str:
             relations.append(f'    {parent} {"||--||" if same_key else "||--o{"} {stream.name} : "{key}"')
 
     levels: dict[str, list[Any]] = {}
+    ad_grain = [stream for stream in reports if stream.definition.id_dimension == "ad_id_v2"]
     for stream in reports:
-        levels.setdefault(stream.definition.data_level.value, []).append(stream)
+        if stream not in ad_grain:
+            levels.setdefault(stream.definition.data_level.value, []).append(stream)
     level_owner = {"AUCTION_ADVERTISER": "advertiser_id", "AUCTION_CAMPAIGN": "campaign_id"}
     level_owner |= {"AUCTION_ADGROUP": "adgroup_id", "AUCTION_AD": "ad_id"}
     report_boxes = []
@@ -364,6 +409,35 @@ def erd_block() -> str:
         relations.append(f'    {owners[key]} ||--o{{ {entity} : "{key}"')
         label = f"{LEVEL_LABEL[level]} reports ({len(members)} streams)"
         report_boxes.append([f'    {entity}["{label}"] {{', *_report_entity(level, members), "    }"])
+
+    if ad_grain:
+        # The ads Ads Manager shows: Upgraded Smart+ asset groups (smart_plus_ads), Manual ads otherwise.
+        relations.append('    smart_plus_ads ||--o{ ad_v2_reports : "ad_id_v2 = smart_plus_ad_id"')
+        relations.append('    ads ||--o{ ad_v2_reports : "ad_id_v2 = ad_id (Manual)"')
+        label = f"ad-grain reports ({len(ad_grain)} streams)"
+        report_boxes.append(
+            [f'    ad_v2_reports["{label}"] {{', *_report_entity("AUCTION_AD", ad_grain), "    }"]
+        )
+
+    if material_reports:
+        relations.append('    smart_plus_ads ||--o{ material_reports : "smart_plus_ad_id"')
+        label = f"Upgraded Smart+ material reports ({len(material_reports)} streams)"
+        lines = [
+            _attribute("string", "advertiser_id", ["PK", "FK"]),
+            _attribute("string", "smart_plus_ad_id", ["PK", "FK"]),
+            _attribute("string", "main_material_id", ["PK"], "video, image, post, catalog or carousel id"),
+            _attribute("timestamp", "stat_time_day", ["PK"], "cursor"),
+            _attribute("object", "metrics"),
+        ]
+        report_boxes.append([f'    material_reports["{label}"] {{', *lines, "    }"])
+
+    if gmv_max_reports:
+        relations.append('    gmv_max_campaigns ||--o{ gmv_max_reports : "campaign_id"')
+        relations.append('    gmv_max_stores ||--o{ gmv_max_reports : "store_id"')
+        label = f"GMV Max reports ({len(gmv_max_reports)} streams)"
+        report_boxes.append(
+            [f'    gmv_max_reports["{label}"] {{', *_gmv_max_report_entity(gmv_max_reports), "    }"]
+        )
 
     out = ["```mermaid", "erDiagram", *relations, ""]
     for stream in entities:

@@ -1,6 +1,8 @@
 """Which advertisers a sync covers, and what we know about each (name, time zone, currency).
 
-Looked up once per run and shared by every stream, instead of once per stream.
+Looked up once per run and shared by every stream, instead of once per stream. A lookup that fails is
+not repeated either: its error is kept (`failure`) and raised again to whoever asks, and the source
+ends the run with it.
 """
 
 from __future__ import annotations
@@ -10,14 +12,31 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from airbyte_cdk.models import FailureType
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
 from .api.client import TikTokApi
-from .api.errors import TikTokApiError
+from .api.errors import AccessDenied, TikTokApiError, Unreachable
 from .config import OAuthCredentials, TikTokAdsConfig
 
 ADVERTISER_LIST_PATH = "oauth2/advertiser/get/"
 ADVERTISER_INFO_PATH = "advertiser/info/"
 CAMPAIGN_LIST_PATH = "campaign/get/"
 ADVERTISER_INFO_BATCH = 100  # the id limit connectors rely on; TikTok's documented maximum is not known
+
+
+class AppCredentialsRefused(TikTokApiError):
+    """TikTok refused to list the app's advertisers. On this endpoint a refusal is about the app
+    credentials, which TikTok checks together with the token; the generic advice of a refused
+    permission (grant access in Business Center) does not apply."""
+
+    def __init__(self, tiktok_message: str) -> None:
+        message = (
+            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}: "
+            f"{tiktok_message.rstrip('. ')}). Check credentials.app_id and credentials.secret (TikTok for "
+            "Business developer portal → My Apps) and that the access token was issued to this same app."
+        )
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.config_error)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +59,9 @@ class AdvertiserDirectory:
         self._lock = threading.Lock()
         self._accessible: list[dict[str, Any]] | None = None
         self._details: dict[str, Advertiser] | None = None
+        self.failure: AirbyteTracedException | None = None
         self._has_topview: dict[str, bool] = {}
+        self._has_reach_frequency: dict[str, bool] = {}
         # Workers starting two report streams at once would otherwise both ask the same question.
         self._topview_probes: dict[str, threading.Lock] = {}
 
@@ -50,10 +71,21 @@ class AdvertiserDirectory:
         if not isinstance(credentials, OAuthCredentials):
             raise ValueError("the sandbox cannot list advertisers")
         with self._lock:
+            if self.failure is not None:
+                raise self.failure
             if self._accessible is None:
-                envelope = self._api.get(
-                    ADVERTISER_LIST_PATH, {"app_id": credentials.app_id, "secret": credentials.secret}
-                )
+                try:
+                    envelope = self._api.get(
+                        ADVERTISER_LIST_PATH,
+                        {"app_id": credentials.app_id, "secret": credentials.secret},
+                        first_contact=True,
+                    )
+                except AccessDenied as denied:
+                    self.failure = AppCredentialsRefused(denied.tiktok_message)
+                    raise self.failure from None
+                except AirbyteTracedException as error:
+                    self.failure = error
+                    raise
                 self._accessible = [
                     {
                         "advertiser_id": str(item.get("advertiser_id")),
@@ -72,7 +104,7 @@ class AdvertiserDirectory:
     def fetch_info(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
         records: list[dict[str, Any]] = []
         for batch in chunks(advertiser_ids, ADVERTISER_INFO_BATCH):
-            envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch})
+            envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch}, first_contact=True)
             records.extend(envelope.data.get("list") or [])
         return records
 
@@ -80,6 +112,8 @@ class AdvertiserDirectory:
         """Every selected advertiser with its time zone; unknown fields stay None (e.g. in the sandbox,
         where `advertiser/info/` does not work and report dates fall back to UTC)."""
         with self._lock:
+            if self.failure is not None:
+                raise self.failure
             if self._details is not None:
                 return self._details
         selected = self.selected_ids()
@@ -96,6 +130,9 @@ class AdvertiserDirectory:
                         timezone=info.get("timezone") or info.get("display_timezone"),
                         currency=info.get("currency"),
                     )
+            except Unreachable as error:
+                self.failure = error
+                raise
             except TikTokApiError as error:
                 self._logger.warning(
                     f"Could not read advertiser details ({error.message}); report dates use UTC as 'today'."
@@ -110,13 +147,27 @@ class AdvertiserDirectory:
         with self._lock:
             probe = self._topview_probes.setdefault(advertiser_id, threading.Lock())
         with probe:
-            return self._probe_topview(advertiser_id)
+            return self._probe_buying_type(advertiser_id)
 
-    def _probe_topview(self, advertiser_id: str) -> bool:
+    def has_reach_frequency(self, advertiser_id: str) -> bool:
+        """Whether the advertiser has Reach & Frequency campaigns (deleted ones included): whether their
+        report rows below advertiser level come without a buying-type filter is not documented [?]."""
         with self._lock:
-            known = self._has_topview.get(advertiser_id)
+            probe = self._topview_probes.setdefault(f"rf/{advertiser_id}", threading.Lock())
+        with probe:
+            return self._probe_buying_type(advertiser_id, "RESERVATION_RF", self._has_reach_frequency)
+
+    def _probe_buying_type(
+        self,
+        advertiser_id: str,
+        buying_type: str = "RESERVATION_TOP_VIEW",
+        cache: dict[str, bool] | None = None,
+    ) -> bool:
+        known_by_advertiser = self._has_topview if cache is None else cache
+        with self._lock:
+            known = known_by_advertiser.get(advertiser_id)
         if known is None:
-            filtering = {"buying_types": ["RESERVATION_TOP_VIEW"], "primary_status": "STATUS_ALL"}
+            filtering = {"buying_types": [buying_type], "primary_status": "STATUS_ALL"}
             envelope = self._api.get(
                 CAMPAIGN_LIST_PATH,
                 {
@@ -129,5 +180,5 @@ class AdvertiserDirectory:
             page_info = envelope.data.get("page_info") or {}
             known = bool(envelope.data.get("list")) or bool(page_info.get("total_number"))
             with self._lock:
-                self._has_topview[advertiser_id] = known
+                known_by_advertiser[advertiser_id] = known
         return known

@@ -11,12 +11,14 @@ from datetime import UTC, datetime, timedelta
 
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from .advertisers import ADVERTISER_LIST_PATH, AdvertiserDirectory
+from .advertisers import AdvertiserDirectory
 from .api.client import TikTokApi
 from .api.errors import AccessDenied, TikTokApiError
 from .config import TikTokAdsConfig
 from .connected_user import log_connected_user
 from .reports.definitions import ReportDefinition
+from .reports.gmv_max import GmvMaxReportDefinition
+from .reports.gmv_max_custom import gmv_max_probe
 from .reports.stream import REPORT_PATH, report_query
 
 ENTITY_PROBE_PATH = "campaign/get/"
@@ -41,7 +43,10 @@ def check_connection(
         else:
             advertiser_ids = _check_production(config, api, logger)
         for definition in custom_reports:
-            _probe_custom_report(definition, advertiser_ids[0], config, api, logger)
+            if isinstance(definition, GmvMaxReportDefinition):
+                _probe_gmv_max_report(definition, advertiser_ids[0], api, logger)
+            else:
+                _probe_custom_report(definition, advertiser_ids[0], config, api, logger)
     except CheckFailed:
         raise
     except AirbyteTracedException as error:  # token rejected, retries exhausted, …: already user-facing
@@ -63,15 +68,7 @@ def _check_sandbox(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logg
 
 def _check_production(config: TikTokAdsConfig, api: TikTokApi, logger: logging.Logger) -> list[str]:
     directory = AdvertiserDirectory(config, api, logger)
-    try:
-        accessible = directory.accessible()
-    except AccessDenied as denied:
-        # On this endpoint a refusal is about the app credentials, which TikTok checks together with the token.
-        raise CheckFailed(
-            f"TikTok refused to list advertisers for this app ({ADVERTISER_LIST_PATH}): {denied.message.split(':', 1)[-1].strip()} "
-            "Check credentials.app_id and credentials.secret (TikTok for Business developer portal → My Apps) "
-            "and that the access token was issued to this same app."
-        ) from None
+    accessible = directory.accessible()  # a refusal names the app credentials (`AppCredentialsRefused`)
     if not accessible:
         raise CheckFailed(
             "The access token is valid but reaches no advertiser. Authorize the app for at least one advertiser "
@@ -129,3 +126,12 @@ def _probe_custom_report(
             f"Custom report '{definition.name}' was refused by TikTok: {error.message}"
         ) from None
     logger.info(f"Custom report '{definition.name}': TikTok accepted a one-day probe request.")
+
+
+def _probe_gmv_max_report(
+    definition: GmvMaxReportDefinition, advertiser_id: str, api: TikTokApi, logger: logging.Logger
+) -> None:
+    refusal = gmv_max_probe(definition, advertiser_id, api)
+    if refusal:
+        raise CheckFailed(f"GMV Max custom report '{definition.name}' was refused by TikTok: {refusal}")
+    logger.info(f"GMV Max custom report '{definition.name}': probed with a one-day request.")

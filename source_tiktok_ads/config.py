@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal
 from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.utils.schema_helpers import expand_refs
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3/"
@@ -153,6 +161,41 @@ class CustomReport(BaseModel):
     filters: list[ReportFilter] = Field(default_factory=list, title="Filters", json_schema_extra={"order": 6})
 
 
+class GmvMaxLevel(StrEnum):
+    ACCOUNT = "ACCOUNT"
+    PRODUCT_CAMPAIGN = "PRODUCT_CAMPAIGN"
+    LIVE_CAMPAIGN = "LIVE_CAMPAIGN"
+    PRODUCT_SPU = "PRODUCT_SPU"
+    PRODUCT_CREATIVE = "PRODUCT_CREATIVE"
+
+
+class GmvMaxCustomReport(BaseModel):
+    """A user-defined GMV Max report (`gmv_max/report/get/`) that becomes one more daily stream."""
+
+    model_config = ConfigDict(title="GMV Max custom report", extra="forbid")
+
+    name: str = Field(
+        title="Stream name",
+        description="Unique name of the stream this report becomes (letters, digits and underscores).",
+        min_length=1,
+        json_schema_extra={"order": 0},
+    )
+    level: GmvMaxLevel = Field(title="Level", json_schema_extra={"order": 1})
+    dimensions: list[str] = Field(
+        default_factory=list,
+        title="Dimensions",
+        description="ID dimensions, e.g. campaign_id, item_group_id; empty: the level's own. stat_time_day is "
+        "added.",
+        json_schema_extra={"order": 2},
+    )
+    metrics: list[str] = Field(
+        title="Metrics",
+        description="GMV Max metric names, e.g. cost, orders, gross_revenue, roi.",
+        min_length=1,
+        json_schema_extra={"order": 3},
+    )
+
+
 Credentials = Annotated[OAuthCredentials | SandboxCredentials, Field(discriminator="auth_type")]
 
 
@@ -208,6 +251,12 @@ class TikTokAdsConfig(BaseModel):
         description="Extra report streams with the dimensions and metrics you choose.",
         json_schema_extra={"order": 6},
     )
+    gmv_max_custom_reports: list[GmvMaxCustomReport] = Field(
+        default_factory=list,
+        title="GMV Max custom reports",
+        description="Extra GMV Max report streams with the level, dimensions and metrics you choose.",
+        json_schema_extra={"order": 14},
+    )
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,
         title="Concurrent requests",
@@ -238,6 +287,31 @@ class TikTokAdsConfig(BaseModel):
         title="API base URL",
         description="Override of the TikTok API base URL (testing only).",
         json_schema_extra={"order": 10, "airbyte_hidden": True},
+    )
+    gmv_max_requests_per_second: float = Field(
+        8,
+        title="GMV Max report requests per second",
+        description="This connection's share of the app's separate limit for GMV Max reports (Basic tier: "
+        "8/s). GMV Max report requests count against requests_per_second too.",
+        gt=0,
+        le=1000,
+        json_schema_extra={"order": 11},
+    )
+    gmv_max_requests_per_minute: int = Field(
+        240,
+        title="GMV Max report requests per minute",
+        description="This connection's share of the app's per-minute limit for GMV Max reports (Basic tier: 240/min).",
+        ge=1,
+        le=60000,
+        json_schema_extra={"order": 12},
+    )
+    gmv_max_requests_per_day: int = Field(
+        20000,
+        title="GMV Max report requests per day",
+        description="This connection's share of the app's daily limit for GMV Max reports (Basic tier: 20,000/day).",
+        ge=1,
+        le=10000000,
+        json_schema_extra={"order": 13},
     )
 
     @model_validator(mode="before")
@@ -283,13 +357,18 @@ class TikTokAdsConfig(BaseModel):
             raise ValueError("is in the future; set a past date")
         return value
 
-    @model_validator(mode="after")
-    def _dates_in_order(self) -> TikTokAdsConfig:
-        if self.end_date is not None and self.end_date < self.start_date:
+    @field_validator("end_date")
+    @classmethod
+    def _end_date_after_start_date(cls, value: date | None, info: ValidationInfo) -> date | None:
+        # A field validator, not a model one, so that the error names end_date (start_date is
+        # validated first; when it is invalid its own error says so).
+        start = info.data.get("start_date")
+        if value is not None and isinstance(start, date) and value < start:
             raise ValueError(
-                f"end_date ({self.end_date.isoformat()}) is before start_date ({self.start_date.isoformat()})"
+                f"{value.isoformat()} is before start_date ({start.isoformat()}); set a later end_date "
+                "or leave it empty"
             )
-        return self
+        return value
 
     @property
     def api_base_url(self) -> str:
@@ -325,6 +404,8 @@ def parse_config(raw: Any) -> TikTokAdsConfig:
         for issue in error.errors(include_url=False, include_input=False):
             location = ".".join(str(part) for part in issue["loc"] if not _is_union_tag(part))
             text = issue["msg"]
+            if issue["type"] == "value_error":  # our validators' own sentences, without pydantic's prefix
+                text = text.removeprefix("Value error, ")
             if issue["type"] == "extra_forbidden":
                 text = "unknown key; remove it or correct its spelling"
             problems.append(f"'{location or 'config'}': {text}")

@@ -34,6 +34,10 @@ def least_seconds(requests: int, requests_per_second: float, requests_per_minute
     return max(per_second, per_minute)
 
 
+# TopView and Reach & Frequency: one look-up each per advertiser (see AdvertiserDirectory).
+BUYING_TYPE_PROBES = 2
+
+
 @dataclass
 class ReadPlan:
     """What the planned slices of a read add up to."""
@@ -42,7 +46,8 @@ class ReadPlan:
     slices: int = 0
     slice_requests: int = 0
     advertisers: set[str] = field(default_factory=set)
-    # Advertisers whose reports below advertiser level ask once whether they have TopView campaigns.
+    # Advertisers whose reports below advertiser level ask once whether they have TopView campaigns, and
+    # once whether they have Reach & Frequency campaigns.
     topview_probes: set[str] = field(default_factory=set)
     # Report slices of advertisers whose report days start at the default start date.
     backfill_requests: int = 0
@@ -67,7 +72,7 @@ class ReadPlan:
 
     def min_requests(self, requests_made: int) -> int:
         """`requests_made`: those already sent while planning (the advertiser lookups)."""
-        return requests_made + self.slice_requests + len(self.topview_probes)
+        return requests_made + self.slice_requests + BUYING_TYPE_PROBES * len(self.topview_probes)
 
     def lines(self, config: TikTokAdsConfig, requests_made: int) -> list[str]:
         requests = self.min_requests(requests_made)

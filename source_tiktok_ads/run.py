@@ -2,6 +2,7 @@ import argparse
 import ctypes
 import logging
 import os
+import signal
 import sys
 import tempfile
 from collections import defaultdict
@@ -16,13 +17,22 @@ from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .api.errors import Unreachable
 from .config import parse_config
 from .record_lines import RecordLines
+from .scrub import scrub_every_output
 from .source import SourceTiktokAds
 
 # glibc's mallopt parameter numbers
 M_ARENA_MAX = -8
 M_MMAP_THRESHOLD = -3
+COMMANDS = ("spec", "check", "discover", "read")
+USAGE = (
+    "usage: source-tiktok-ads {spec,check,discover,read} [--config CONFIG] [--catalog CATALOG] "
+    "[--state STATE]\n"
+    "No command given. For example: source-tiktok-ads check --config config.json "
+    "(source-tiktok-ads <command> --help describes each command)."
+)
 
 
 class TikTokAdsEntrypoint(AirbyteEntrypoint):
@@ -113,11 +123,22 @@ def write_record_lines(lines: bytes) -> None:
         stdout.write(b"\n")
 
 
+def exit_on_sigterm(signum: int, frame: object) -> None:
+    """SIGTERM (how Airbyte cancels a sync) ends the run like Ctrl-C does: cleanup code runs, so the
+    temporary directory of a read is removed, and the exit status says which signal."""
+    raise SystemExit(128 + signum)
+
+
 def run() -> None:
     tune_malloc()
+    scrub_every_output(PRINT_BUFFER)
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     # airbyte_cdk.entrypoint.launch, with our entrypoint class (launch has no parameter for it).
+    parsed_args = TikTokAdsEntrypoint.parse_args(sys.argv[1:])
+    if parsed_args.command not in COMMANDS:
+        print(USAGE, file=sys.stderr)
+        sys.exit(2)
     entrypoint = TikTokAdsEntrypoint(SourceTiktokAds())
-    parsed_args = entrypoint.parse_args(sys.argv[1:])
     try:
         with PRINT_BUFFER:
             for message in entrypoint.run(parsed_args):
@@ -126,9 +147,10 @@ def run() -> None:
                 else:
                     print(f"{message}\n", end="")
     except AirbyteTracedException as error:
-        if error.failure_type != FailureType.config_error:
+        if error.failure_type != FailureType.config_error and not isinstance(error, Unreachable):
             raise
-        # A config problem is the user's to fix: the message says how, a stack trace would only bury it.
+        # A config problem (or a host that cannot be reached) is the user's to fix: the message says
+        # how, a stack trace would only bury it.
         trace = error.as_sanitized_airbyte_message()
         trace.trace.error.stack_trace = None
         print(f"{AirbyteEntrypoint.airbyte_message_to_string(trace)}\n", end="", flush=True)

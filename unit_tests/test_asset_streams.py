@@ -209,7 +209,8 @@ def test_sandbox_offers_the_creative_library_only() -> None:
         "pixel_events_statistics",
         "pixel_instant_page_events",
     } <= production
-    # Apart from reports, the sandbox lacks exactly the advertiser, audience, Spark Ads and pixel streams.
+    # Apart from reports, the sandbox lacks exactly the advertiser, audience, Spark Ads, pixel, Upgraded
+    # Smart+ and GMV Max streams.
     assert {name for name in production - names if "reports" not in name} == {
         "advertisers",
         "advertiser_ids",
@@ -218,4 +219,9 @@ def test_sandbox_offers_the_creative_library_only() -> None:
         "pixels",
         "pixel_events_statistics",
         "pixel_instant_page_events",
+        "smart_plus_campaigns",
+        "smart_plus_ad_groups",
+        "smart_plus_ads",
+        "gmv_max_stores",
+        "gmv_max_campaigns",
     }

@@ -117,8 +117,17 @@ def test_advertiser_ids_are_merged_deduplicated_and_stringified() -> None:
 )
 def test_invalid_configs_name_the_field(overrides: dict, field: str, hint: str) -> None:
     message = config_error_message(raw_config(**overrides))
-    assert field in message
+    assert f"{field}'" in message
     assert hint in message
+    assert "Value error" not in message
+
+
+def test_an_end_date_before_the_start_date_is_an_error_of_end_date() -> None:
+    message = config_error_message(raw_config(start_date="2026-10-10", end_date="2026-10-01"))
+    assert message == (
+        "Invalid configuration. 'end_date': 2026-10-01 is before start_date (2026-10-10); set a later "
+        "end_date or leave it empty."
+    )
 
 
 def test_non_object_config_is_a_config_error() -> None:

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from source_tiktok_ads.config import CustomReport
+from source_tiktok_ads.config import CustomReport, GmvMaxCustomReport
 from source_tiktok_ads.reports.custom import validate_custom_reports
+from source_tiktok_ads.reports.gmv_max_custom import validate_gmv_max_reports
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "gen_docs.py"
@@ -67,7 +68,11 @@ def test_custom_report_examples_in_the_readme_are_valid() -> None:
     text = (ROOT / "README.md").read_text()
     section = text[text.index("## Custom reports") : text.index("## Stream relations")]
     examples = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.DOTALL)]
-    assert len(examples) == 3
-    reports = [CustomReport.model_validate(example) for example in examples]
+    basic = [example for example in examples if "level" not in example]
+    gmv_max = [example for example in examples if "level" in example]
+    assert len(basic) == 3 and len(gmv_max) == 1
+    reports = [CustomReport.model_validate(example) for example in basic]
     validation = validate_custom_reports(reports, [])
     assert validation.problems == [] and validation.warnings == []
+    shop = validate_gmv_max_reports([GmvMaxCustomReport.model_validate(example) for example in gmv_max], [])
+    assert shop.problems == [] and shop.warnings == []

@@ -155,9 +155,10 @@ def test_plan_and_progress_add_up_to_what_the_read_did() -> None:
     [plan] = log_lines(output, PLAN)
     streams, advertisers, slices, least, _, rate = plan
     # Per advertiser: 4 windows of 30 days up to 09-28 and one of 2 days, 1 lifetime query, 1 campaign
-    # slice (two listings: auction and TopView); plus one advertiser lookup and one TopView probe each.
+    # slice (two listings: auction and TopView); plus one advertiser lookup, and one TopView and one
+    # Reach & Frequency probe each.
     assert (streams, advertisers, number(slices), rate) == ("3", "2", 2 * (5 + 1 + 1), "10")
-    assert number(least) == 1 + 2 * (5 + 1 + 2 + 1) == requests  # no paging here: the least is exact
+    assert number(least) == 1 + 2 * (5 + 1 + 2 + 2) == requests  # no paging here: the least is exact
     [done] = log_lines(output, DONE)
     assert number(done[0]) == number(done[1]) == number(slices)
     assert number(done[2]) == len(output.records) == 2 * (122 + 1)

@@ -103,16 +103,19 @@ def test_report_pages_are_written_on_the_worker_and_entity_pages_are_not() -> No
     window = {"advertiser_id": "111", "start_date": "2026-01-01", "end_date": "2026-01-03"}
     with requests_mock.Mocker() as mock:
         mock.get(BASE_URL + "report/integrated/get/", json=FakeReports())
+        listing = envelope(
+            {
+                "list": [{"campaign_id": "1", "advertiser_id": "111", "modify_time": "2026-01-01 00:00:00"}],
+                "page_info": {"page": 1, "page_size": 1000, "total_number": 1, "total_page": 1},
+            }
+        )
+        # The advertiser has campaigns, and a TopView one, but no Reach & Frequency campaign.
+        no_rf = envelope(
+            {"list": [], "page_info": {"page": 1, "page_size": 1, "total_number": 0, "total_page": 0}}
+        )
         mock.get(
             BASE_URL + "campaign/get/",
-            json=envelope(
-                {
-                    "list": [
-                        {"campaign_id": "1", "advertiser_id": "111", "modify_time": "2026-01-01 00:00:00"}
-                    ],
-                    "page_info": {"page": 1, "page_size": 1000, "total_number": 1, "total_page": 1},
-                }
-            ),
+            json=lambda request, context: no_rf if "%5B%22RESERVATION_RF%22%5D" in request.url else listing,
         )
         as_records = list(report.fetch_pages(window))
         report.emits_record_lines = campaigns.emits_record_lines = True

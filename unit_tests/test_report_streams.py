@@ -86,6 +86,7 @@ def read_report(
     sync_mode: SyncMode = SyncMode.full_refresh,
     state: list | None = None,
     topview_campaigns: int = 0,
+    rf_campaigns: int = 0,
     **config: Any,
 ):
     catalog = CatalogBuilder().with_stream(stream, sync_mode).build()
@@ -100,14 +101,14 @@ def read_report(
             mock.get(BASE_URL + "report/integrated/get/", content=fake)
         else:
             mock.get(BASE_URL + "report/integrated/get/", json=fake)
-        page_info = {
-            "page": 1,
-            "page_size": 1,
-            "total_number": topview_campaigns,
-            "total_page": topview_campaigns,
-        }
-        topview = [{"campaign_id": "1"}] if topview_campaigns else []
-        mock.get(BASE_URL + "campaign/get/", json=envelope({"list": topview, "page_info": page_info}))
+
+        def probe(request: Any, context: Any) -> dict[str, Any]:
+            # The TopView and the Reach & Frequency look-ups: one campaign of each kind, or none.
+            count = rf_campaigns if "%5B%22RESERVATION_RF%22%5D" in request.url else topview_campaigns
+            page_info = {"page": 1, "page_size": 1, "total_number": count, "total_page": count}
+            return envelope({"list": [{"campaign_id": "1"}] if count else [], "page_info": page_info})
+
+        mock.get(BASE_URL + "campaign/get/", json=probe)
         return read(SourceTiktokAds(), raw_config(advertiser_ids=["111"], **config), catalog, state)
 
 
@@ -283,6 +284,22 @@ def test_topview_rows_are_asked_for_separately_below_advertiser_level() -> None:
     fake = FakeReports()
     read_report("advertisers_reports_daily", fake, start_date=TODAY.isoformat(), topview_campaigns=1)
     assert len(fake.queries) == 1  # the advertiser level already includes TopView delivery
+
+
+def test_reach_and_frequency_rows_are_asked_for_by_buying_type_and_never_emitted_twice() -> None:
+    fake = FakeReports()
+    output = read_report("ads_reports_daily", fake, start_date=TODAY.isoformat(), rf_campaigns=1)
+    filters = sorted(query.get("filtering", "") for query in fake.queries)
+    assert filters == [
+        "",
+        '[{"field_name":"buying_type","filter_type":"IN","filter_value":"[\\"RESERVATION_RF\\"]"}]',
+    ]
+    # The fake answers both requests with the same rows (TikTok may include R&F rows unfiltered [?]).
+    keys = [(record.record.data["ad_id"], record.record.data["stat_time_day"]) for record in output.records]
+    assert keys and len(keys) == len(set(keys))
+    fake = FakeReports()
+    read_report("advertisers_reports_daily", fake, start_date=TODAY.isoformat(), rf_campaigns=1)
+    assert len(fake.queries) == 1
 
 
 def test_workers_starting_together_ask_about_topview_once_per_advertiser() -> None:

@@ -5,9 +5,14 @@ with Emulator(ds, faults=FaultPlan()) as emu:
     requests.get(emu.base_url + "campaign/get/", ...)
 """
 
-from . import credentials
+from . import credentials, gmv_max, smart_plus
 from .dataset import Dataset, DatasetSpec
 from .faults import FaultPlan
-from .server import Emulator, RecordedRequest
+from .server import ROUTES, Emulator, RecordedRequest
+
+# Endpoint families in modules of their own; they read the server's helpers, so they register here.
+
+ROUTES.update(smart_plus.ROUTES)
+ROUTES.update(gmv_max.ROUTES)
 
 __all__ = ["Dataset", "DatasetSpec", "Emulator", "FaultPlan", "RecordedRequest", "credentials"]

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deleted-every", type=int, default=5)
     parser.add_argument("--topview-every", type=int, default=0)
     parser.add_argument("--smart-plus-every", type=int, default=0)
+    parser.add_argument("--upgraded-smart-plus-campaigns", type=int, default=0, help="per advertiser")
+    parser.add_argument("--gmv-max-stores", type=int, default=0, help="TikTok Shop stores per advertiser")
     parser.add_argument("--latency-ms", type=int, default=0)
     parser.add_argument("--sandbox", action="store_true")
     parser.add_argument(
@@ -57,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         "topview_every": args.topview_every,
         "smart_plus_every": args.smart_plus_every,
         "offset_timezone_names": args.offset_timezone_names,
+        "upgraded_smart_plus_campaigns": args.upgraded_smart_plus_campaigns,
+        "gmv_max_stores": args.gmv_max_stores,
     }
     if args.end_date is not None:
         spec_args["end_date"] = args.end_date

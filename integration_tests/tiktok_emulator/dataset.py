@@ -134,8 +134,14 @@ ENTITY_FIELDS: dict[str, tuple[str, ...]] = {
         "secondary_status",
         "create_time",
         "modify_time",
+        # Upgraded Smart+ creatives only: their asset group, and the automation type.
+        "smart_plus_ad_id",
+        "campaign_automation_type",
     ),
 }
+# Upgraded Smart+ campaigns and ad groups also say what they are in the classic listings.
+for _kind in ("campaign", "adgroup"):
+    ENTITY_FIELDS[_kind] = (*ENTITY_FIELDS[_kind], "campaign_automation_type")
 
 ADVERTISER_FIELDS: tuple[str, ...] = (
     "advertiser_id",
@@ -203,6 +209,10 @@ class DatasetSpec:
     seed: int = 1
     deleted_every: int = 5
     topview_every: int = 0
+    # Every Nth campaign (not TopView) is Reach & Frequency. Whether R&F rows appear in reports below
+    # advertiser level without a buying_type filter is not documented [?]: switchable.
+    rf_every: int = 0
+    rf_in_unfiltered_reports: bool = True
     smart_plus_every: int = 0
     # Creative library, audiences, pixels and Spark Ads posts, per advertiser.
     images_per_advertiser: int = 3
@@ -217,6 +227,15 @@ class DatasetSpec:
     # TikTok names time zones the IANA way (`Etc/GMT+8`, `Europe/Moscow`); whether it ever names one
     # by a bare offset (`UTC-08:00`) is not known [?]. True: every advertiser's zone comes that way.
     offset_timezone_names: bool = False
+    # Upgraded Smart+ campaigns per advertiser (see smart_plus.py); every Nth asset group lacks
+    # modify_time, and whether `modified_after` keeps such objects is switchable [?].
+    upgraded_smart_plus_campaigns: int = 0
+    smart_plus_missing_modify_every: int = 3
+    modified_after_keeps_missing: bool = False
+    # TikTok Shop stores per advertiser with GMV Max campaigns (see gmv_max.py).
+    gmv_max_stores: int = 0
+    # Attribute metrics asked for on a multi-ID GMV Max query: refused (40002) or blank [?].
+    gmv_max_blank_attributes: bool = False
     # The instant the data is seen from (None: the wall clock). Hours after it, in each advertiser's
     # own time zone, have not happened yet: they have no delivery, and neither do later days.
     now: datetime | None = None
@@ -255,6 +274,8 @@ class ReportQuery:
     advertiser_id: str | None = None
     status: str = "STATUS_NOT_DELETE"  # STATUS_NOT_DELETE | STATUS_ALL | STATUS_DELETE
     top_view: bool = False
+    # The report's buying_type filter, when it has one.
+    buying_types: frozenset[str] | None = None
     campaign_ids: frozenset[str] | None = None
     adgroup_ids: frozenset[str] | None = None
     ad_ids: frozenset[str] | None = None
@@ -288,7 +309,20 @@ class Dataset:
         self._library: dict[str, dict[str, list[dict[str, Any]]]] = {kind: {} for kind in LIBRARY_KINDS}
         self._pixel_owner: dict[str, str] = {}
         self._build()
+        self._rf: set[str] = self._reach_and_frequency_ids()
         self._build_library()
+        self.smart_plus_ads: list[dict[str, Any]] = []
+        self.smart_plus_ids: dict[str, set[str]] = {"campaign": set(), "adgroup": set()}
+        self.asset_group_of: dict[str, str] = {}
+        if spec.upgraded_smart_plus_campaigns:
+            from .smart_plus import add_smart_plus  # imported late: it reads this module's helpers
+
+            add_smart_plus(self)
+        self.gmv_max: Any = None
+        if spec.gmv_max_stores:
+            from .gmv_max import GmvMaxWorld
+
+            self.gmv_max = GmvMaxWorld(self)
 
     @classmethod
     def generate(cls, spec: DatasetSpec | None = None) -> Dataset:
@@ -503,6 +537,26 @@ class Dataset:
                             # Smart+ ads come back without the key at all, not with a null.
                             del ad["modify_time"]
                         self._add("ad", ad, d_deleted, g_disabled or d_own_disabled, top_view)
+
+    def _reach_and_frequency_ids(self) -> set[str]:
+        every = self.spec.rf_every
+        campaigns = {
+            c["campaign_id"]
+            for n, c in enumerate(self.campaigns, 1)
+            if _every(every, n) and c["campaign_id"] not in self._top_view
+        }
+        children = [
+            e[f"{kind}_id"]
+            for kind in ("adgroup", "ad")
+            for e in getattr(self, f"{kind}s")
+            if e["campaign_id"] in campaigns
+        ]
+        return campaigns | set(children)
+
+    def buying_type(self, entity_id: str) -> str:
+        if entity_id in self._top_view:
+            return TOP_VIEW
+        return "RESERVATION_RF" if entity_id in self._rf else "AUCTION"
 
     def _build_library(self) -> None:
         """Assets, audiences, pixels and Spark Ads posts: a few per advertiser, all derived from the seed."""
@@ -791,7 +845,7 @@ class Dataset:
             eid = e[id_key]
             if not self._status_matches(kind, eid, e, query):
                 continue
-            buying = TOP_VIEW if eid in self._top_view else "AUCTION"
+            buying = self.buying_type(eid)
             if buying not in query.buying_types:
                 continue
             if "TT_ADS_PLATFORM" not in query.system_origins:
@@ -952,6 +1006,7 @@ class Dataset:
             q.advertiser_id,
             q.status,
             q.top_view,
+            q.buying_types,
             q.campaign_ids,
             q.adgroup_ids,
             q.ad_ids,
@@ -991,7 +1046,7 @@ class Dataset:
                     continue
                 if q.status == "STATUS_DELETE" and not deleted:
                     continue
-                if (entity_id in self._top_view) != q.top_view:
+                if not self._reported(entity_id, q):
                     continue
             if q.campaign_ids is not None and chain[1] not in q.campaign_ids:
                 continue
@@ -1049,6 +1104,16 @@ class Dataset:
                     rows.append(((entity_id, time_key, values), counters, sg))
         rows.sort(key=operator.itemgetter(0))
         return rows
+
+    def _reported(self, entity_id: str, q: ReportQuery) -> bool:
+        """Whether a row below advertiser level is reported for the query's buying types: TopView only
+        when filtered for, R&F with or without a filter (switchable), auction unless filtered out."""
+        buying = self.buying_type(entity_id)
+        if q.buying_types is not None:
+            return buying in q.buying_types
+        if q.top_view:
+            return buying == TOP_VIEW
+        return buying == "AUCTION" or (buying == "RESERVATION_RF" and self.spec.rf_in_unfiltered_reports)
 
     def _split(
         self, unit_keys: list[tuple], counters: np.ndarray, breakdowns: tuple[str, ...], adv_id: str

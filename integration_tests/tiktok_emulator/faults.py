@@ -18,6 +18,8 @@ HTTP_ERROR_BODIES = ("json", "html", "empty")
 class FaultPlan:
     rate_limit_every: int = 0
     qps_cap: int = 0
+    # GMV Max reports' own per-app bucket (requests per second), on top of `qps_cap`.
+    gmv_max_qps_cap: int = 0
     advertiser_qps_cap: int = 0
     http_error_every: int = 0
     http_error_status: int = 500

@@ -851,6 +851,7 @@ def _report_filtering(raw: str | None, level: str, q: ReportQuery) -> None:
             if TOP_VIEW in values and len(set(values)) > 1:
                 raise bad_param("filtering: RESERVATION_TOP_VIEW cannot be combined with other buying types.")
             q.top_view = TOP_VIEW in values
+            q.buying_types = frozenset(values)
         else:
             raise bad_param(f"filtering: field_name {field} is not supported by the emulator.")
 

@@ -20,6 +20,12 @@ from .envelope import Envelope
 from .errors import TikTokBackoffStrategy, TikTokErrorHandler, gave_up, raise_for_stream_handled_code
 from .params import REQUEST_TIMEOUT, encode_params
 
+# A run's first requests (the advertiser lookup) give up on a host they cannot reach at all after this
+# many retries (at most about 1.5 minutes, connect timeouts included) instead of the full budget, so
+# that a wrong base_url or a blocked network fails the run in minutes. Later requests keep the full
+# budget: there, an unreachable host is more likely a blip.
+FIRST_CONTACT_NETWORK_RETRIES = 5
+
 
 class TikTokApi:
     def __init__(
@@ -31,28 +37,34 @@ class TikTokApi:
         max_retries: int | None = None,
     ) -> None:
         self._base_url = base_url
-        handler = (
-            TikTokErrorHandler(logger) if max_retries is None else TikTokErrorHandler(logger, max_retries)
-        )
-        self._client = HttpClient(
-            name="tiktok_api",
-            logger=logger,
-            error_handler=handler,
-            api_budget=api_budget,
-            authenticator=AccessTokenAuthenticator(access_token),
-            backoff_strategy=TikTokBackoffStrategy(),
-        )
 
-    def get(self, path: str, params: Mapping[str, Any]) -> Envelope:
-        """GET `path` and return the successful envelope; raises the typed errors of `api.errors`."""
+        def client(network_retries: int | None) -> HttpClient:
+            retries = {} if max_retries is None else {"max_retries": max_retries}
+            return HttpClient(
+                name="tiktok_api",
+                logger=logger,
+                error_handler=TikTokErrorHandler(logger, network_retries=network_retries, **retries),
+                api_budget=api_budget,
+                authenticator=AccessTokenAuthenticator(access_token),
+                backoff_strategy=TikTokBackoffStrategy(),
+            )
+
+        self._client = client(None)
+        self._first_contact_client = client(FIRST_CONTACT_NETWORK_RETRIES)
+
+    def get(self, path: str, params: Mapping[str, Any], first_contact: bool = False) -> Envelope:
+        """GET `path` and return the successful envelope; raises the typed errors of `api.errors`.
+
+        `first_contact`: the request is among a run's first, see FIRST_CONTACT_NETWORK_RETRIES."""
+        client = self._first_contact_client if first_contact else self._client
         started = time.monotonic()
         try:
-            _, response = self._client.send_request(
+            _, response = client.send_request(
                 http_method="GET",
                 url=self._base_url + path,
                 request_kwargs={"timeout": REQUEST_TIMEOUT},
                 params=encode_params(params),
             )
         except AirbyteTracedException as error:
-            raise gave_up(error, self._client, time.monotonic() - started) from None
+            raise gave_up(error, client, time.monotonic() - started) from None
         return raise_for_stream_handled_code(response)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import random
+import time
+import weakref
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -27,7 +29,10 @@ from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from ..scrub import scrub
 from .envelope import Envelope, envelope_of
+from .network import NetworkFailure, classify, host_of
+from .retry_log import reword_retry_logs
 
 API_PATH_MARKER = "/open_api/v1.3/"
 
@@ -87,6 +92,7 @@ class AccessDenied(TikTokApiError):
     def __init__(self, path: str, advertiser_id: str | None, envelope: Envelope) -> None:
         self.path = path
         self.advertiser_id = advertiser_id
+        self.tiktok_message = envelope.message
         who = f"advertiser {advertiser_id}" if advertiser_id else "this app"
         message = f"TikTok denied {path} for {who}: {envelope.message}. {GRANT_PERMISSION_HINT}"
         super().__init__(
@@ -105,15 +111,34 @@ class QueryTooLarge(TikTokApiError):
         )
 
 
+class Unreachable(TikTokApiError):
+    """TikTok's host could not be reached at all (refused, DNS, TLS, proxy, timeout): says which host,
+    what failed and how to fix it."""
+
+    def __init__(
+        self, failure: NetworkFailure, request: requests.PreparedRequest | None, tried: str, seconds: float
+    ) -> None:
+        path, _ = request_context(request)
+        host = host_of(request)
+        message = (
+            f"Cannot reach {host}: {failure.kind}. Gave up on {path} after {tried} in {seconds:.0f} s. "
+            f"{failure.fix}"
+        )
+        super().__init__(message=message, internal_message=message, failure_type=failure.failure_type)
+
+
 def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -> AirbyteTracedException:
     """Say how many attempts were made, over how long, and for which request, when retries run out.
 
     The CDK's own message ("Exhausted available request attempts. Please see logs for more details.")
     says none of that, and the logs it points to are not where a user looks first. Any other error is
-    returned as it is.
+    returned scrubbed.
     """
     last = error._exception
     if not isinstance(last, BaseBackoffException) or last.request is None:
+        # The CDK's own texts quote the request's URL, query string (and app secret) included.
+        error.message = scrub(error.message) if error.message else error.message
+        error.internal_message = scrub(error.internal_message) if error.internal_message else None
         return error
     # The CDK counts attempts per prepared request; a private attribute of the pinned CDK version,
     # read defensively so a CDK change only loses the number, never the error.
@@ -121,7 +146,8 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
     path, advertiser_id = request_context(last.request)
     about = f"{path} for advertiser {advertiser_id}" if advertiser_id else path
     tried = f"{attempts} attempts" if attempts else "the last attempt"
-    message = f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}"
+    # The last error's text may quote the request's URL, query string (and app secret) included.
+    message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}")
     return TikTokApiError(
         message=message,
         internal_message=message,
@@ -207,7 +233,16 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
         logger: logging.Logger,
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_time: timedelta = DEFAULT_MAX_TIME,
+        network_retries: int | None = None,
     ) -> None:
+        """`network_retries`: how often a request that cannot reach the host at all is retried before
+        `Unreachable` is raised (None: as often as any other failure)."""
+        reword_retry_logs()
+        self._network_retries = network_retries
+        # Per request: (network failures so far, when the first one happened).
+        self._network_failures: weakref.WeakKeyDictionary[requests.PreparedRequest, tuple[int, float]] = (
+            weakref.WeakKeyDictionary()
+        )
         mapping: Mapping[Any, ErrorResolution] = {
             **DEFAULT_ERROR_MAPPING,
             # The CDK looks exceptions up by exact class; these are the transport failures we see.
@@ -235,7 +270,22 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
             resolution = resolve(response_or_exception)
             if resolution is not None:
                 return resolution
+        if isinstance(response_or_exception, requests.RequestException):
+            failure = classify(response_or_exception)
+            if failure is not None:
+                return self._unreachable(response_or_exception, failure)
         return super().interpret_response(response_or_exception)
+
+    def _unreachable(self, error: requests.RequestException, failure: NetworkFailure) -> ErrorResolution:
+        """Retried like any transient failure, with a message naming the host and the fix (never the
+        exception's text: it quotes the URL). Past `network_retries`, raises `Unreachable`."""
+        request = error.request if isinstance(error.request, requests.PreparedRequest) else None
+        if request is not None and self._network_retries is not None:
+            count, first = self._network_failures.get(request, (0, time.monotonic()))
+            if count >= self._network_retries:
+                raise Unreachable(failure, request, f"{count + 1} attempts", time.monotonic() - first)
+            self._network_failures[request] = (count + 1, first)
+        return ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(host_of(request)))
 
 
 class TikTokBackoffStrategy(BackoffStrategy):

@@ -414,7 +414,22 @@ def _index(rows: Iterable[_Row]) -> Mapping[str, _Row]:
     return MappingProxyType(table)
 
 
-METRICS: Mapping[str, Metric] = _index(_METRIC_TABLE)
+def _gmv_max_metrics(known: Iterable[str]) -> tuple[Metric, ...]:
+    """GMV Max metrics, typed here so that records and schemas convert them; no BASIC or AUDIENCE
+    report accepts them (empty level and report-type sets)."""
+    from .gmv_max_metrics import GMV_MAX_METRIC_TYPES
+
+    taken = set(known)
+    return tuple(
+        Metric(name, ValueType(kind), "gmv_max", frozenset(), frozenset(), frozenset())
+        for name, kind in GMV_MAX_METRIC_TYPES.items()
+        if name not in taken
+    )
+
+
+METRICS: Mapping[str, Metric] = _index(
+    (*_METRIC_TABLE, *_gmv_max_metrics(metric.name for metric in _METRIC_TABLE))
+)
 
 
 def _dimensions(

@@ -144,7 +144,11 @@ class TikTokStream(HttpStream, ABC):
         self._denied: list[AccessDenied] = []
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
         self._id_plan: tuple[IdPlan, frozenset[str]] | None = None
-        super().__init__(authenticator=context.authenticator, api_budget=context.api_budget)
+        super().__init__(authenticator=context.authenticator, api_budget=self.request_budget())
+
+    def request_budget(self) -> APIBudget | None:
+        """The budget this stream's requests pass through: the run's, unless an endpoint has its own."""
+        return self.context.api_budget
 
     @property
     def url_base(self) -> str:

@@ -1,0 +1,132 @@
+"""Failures a user can act on, as Airbyte sees them from the process: an unreachable TikTok fails the
+run once and fast, a stream the source does not have is named, a cancelled read leaves no copy of the
+config behind, and the small messages say the field to change, then the fix."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import fault_support as fs
+import pytest
+from conftest import START_DATE
+from harness import configured_catalog, connector_command, emulator_config, run_connector
+from network_faults import closed_port
+from tiktok_emulator import Dataset, Emulator, FaultPlan, credentials
+
+pytestmark = pytest.mark.slow
+
+STREAMS = ["campaigns", "ads", "ads_reports_daily"]
+
+
+@pytest.fixture(scope="module")
+def catalog(emulator: Emulator) -> dict:
+    discovered = run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    return configured_catalog(discovered, STREAMS)
+
+
+def test_a_read_that_cannot_reach_tiktok_fails_once_within_three_minutes_naming_the_host(
+    catalog: dict,
+) -> None:
+    config = emulator_config(f"http://127.0.0.1:{closed_port()}/open_api/v1.3/", start_date=START_DATE)
+    started = time.monotonic()
+    run = run_connector("read", config, catalog, timeout=300)
+    seconds = time.monotonic() - started
+    assert run.returncode == 1
+    assert seconds < 180
+    [error] = run.errors()
+    assert error["message"].startswith("Cannot reach 127.0.0.1: the connection was refused.")
+    assert "oauth2/advertiser/get/" in error["message"] and "Check base_url" in error["message"]
+    assert not error.get("stack_trace")
+    logs = [message["log"]["message"] for message in run.of_type("LOG")]
+    assert not [line for line in logs if "rate limit" in line.lower()]
+
+
+def test_a_configured_stream_the_source_does_not_have_is_named_after_the_others_are_read(
+    emulator: Emulator, catalog: dict
+) -> None:
+    renamed = {
+        **catalog["streams"][0],
+        "stream": {**catalog["streams"][0]["stream"], "name": "old_custom_report"},
+    }
+    run = run_connector(
+        "read",
+        emulator_config(emulator.base_url, start_date=START_DATE),
+        {"streams": [renamed, *catalog["streams"]]},
+    )
+    assert run.returncode != 0
+    assert set(run.records_by_stream()) == set(STREAMS)
+    [error] = run.errors()
+    assert error["failure_type"] == "config_error"
+    assert "'old_custom_report'" in error["message"] and "Refresh the source schema" in error["message"]
+
+
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_a_cancelled_read_leaves_nothing_in_the_temporary_directory(
+    dataset: Dataset, catalog: dict, stop: signal.Signals
+) -> None:
+    with (
+        Emulator(dataset, faults=FaultPlan(latency_ms=200)) as slow,
+        tempfile.TemporaryDirectory() as inputs,
+        tempfile.TemporaryDirectory() as connector_tmp,
+    ):
+        Path(inputs, "config.json").write_text(
+            json.dumps(emulator_config(slow.base_url, start_date=START_DATE))
+        )
+        Path(inputs, "catalog.json").write_text(json.dumps(catalog))
+        process = subprocess.Popen(
+            [
+                *connector_command(),
+                "read",
+                "--config",
+                f"{inputs}/config.json",
+                "--catalog",
+                f"{inputs}/catalog.json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "TMPDIR": connector_tmp, "PYTHONUNBUFFERED": "1"},
+        )
+        assert process.stdout is not None
+        for line in process.stdout:
+            if line.startswith('{"type":"RECORD"'):
+                break
+        process.send_signal(stop)
+        output, errors = process.communicate(timeout=60)
+        assert process.returncode != 0
+        assert list(Path(connector_tmp).iterdir()) == []
+        assert fs.secret_hits([output, errors]) == []
+
+
+def test_no_command_prints_the_usage_not_a_traceback() -> None:
+    done = subprocess.run(connector_command(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("usage: source-tiktok-ads {spec,check,discover,read}")
+    assert "No command given" in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stdout == ""
+
+
+def test_a_wrong_app_secret_says_to_check_the_app_credentials_and_nothing_else(emulator: Emulator) -> None:
+    config = emulator_config(emulator.base_url, start_date=START_DATE)
+    config["credentials"]["secret"] = "not-the-app-secret"
+    message = run_connector("check", config).connection_status["message"]
+    assert message.startswith("TikTok refused to list advertisers for this app (oauth2/advertiser/get/: ")
+    assert "Check credentials.app_id and credentials.secret" in message
+    assert ".." not in message and "Manage Permissions" not in message
+    assert credentials.APP_SECRET not in message
+
+
+def test_an_end_date_before_the_start_date_names_end_date(emulator: Emulator) -> None:
+    config = emulator_config(emulator.base_url, start_date="2026-10-10", end_date="2026-10-01")
+    message = run_connector("check", config).connection_status["message"]
+    assert message == (
+        "Invalid configuration. 'end_date': 2026-10-01 is before start_date (2026-10-10); set a later "
+        "end_date or leave it empty."
+    )
