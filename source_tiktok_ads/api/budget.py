@@ -31,10 +31,9 @@ class AdaptiveBudget(APIBudget):
         # each second: a fractional share of the app's budget (10 QPS split between 4 connections) then
         # never sends more than its share rounded up in any second. TikTok counts a request when it
         # arrives, we when we send it: varying latency can squeeze 11 arrivals into one of TikTok's
-        # seconds, so the spacing and the minute window are a little longer than TikTok's.
-        # Measured against bursts of `requests_per_second` calls per window (small benchmark, 100 ms
-        # latency, emulator capped at 10 QPS, 3 runs each): 1-2 throttled answers -> 0, at the cost of
-        # fuller pipelines (peak RSS +40-85 MiB, still bounded by the page permits).
+        # seconds, so the spacing and the minute window are a little longer than TikTok's. Against
+        # bursts, spacing avoids throttled answers at the cost of fuller pipelines, which the page
+        # permits still bound (figures in bench/RESULTS.md).
         per_second = Rate(limit=1, interval=timedelta(seconds=WINDOW_MARGIN / requests_per_second))
         per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])

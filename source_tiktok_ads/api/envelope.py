@@ -13,7 +13,7 @@ import requests
 
 _CACHE_ATTRIBUTE = "_tiktok_envelope"
 
-# A successful page of a wide report is megabytes of JSON and about four times that once parsed.
+# A successful page of a wide report is megabytes of JSON and several times that once parsed.
 # Parsed in the HTTP client's error handling, every worker's page would be alive at once; for such
 # bodies the code is read from the first bytes and the rest is parsed when the stream reads the page,
 # under PARSE_LOCK, one page at a time (the GIL serialises that work anyway) and one row at a time
@@ -55,9 +55,9 @@ class Envelope:
     def data_rows_on_demand(self, field: str) -> Any:
         """`data`, where a large page's `field` list parses one row at a time as it is iterated.
 
-        A page of 1,000 wide report rows is ~12 MB of small Python objects once parsed whole; built
-        and freed page after page, that burst is what kept the process's memory high (freed objects
-        stay in pools that one surviving object pins). Row by row, one row's objects are alive at a
+        A page of wide report rows parsed whole is many times its body's size in small Python objects;
+        built and freed page after page, that burst keeps the process's memory high (freed objects stay
+        in pools that one surviving object pins). Row by row, one row's objects are alive at a
         time. Iterating the list raises `RowsNotSplit` if the body is not of the expected shape: use
         `convert_page`, which then converts the whole parse instead.
         """
