@@ -38,6 +38,7 @@ QUOTED_CONSTANTS = {
     "MAX_DAYS_DAILY": "source_tiktok_ads.reports.windows",
     "MAX_DAYS_HOURLY": "source_tiktok_ads.reports.windows",
     "MAX_PAGE_SIZE": "source_tiktok_ads.streams.base",
+    "DEFAULT_MAX_RETRIES": "source_tiktok_ads.api.errors",
 }
 # Linked from the docs, written on another branch: accepted while missing, checked like any file once there.
 FILES_OF_OTHER_BRANCHES = {ROOT / "docs" / "recovery.md"}
