@@ -4,7 +4,7 @@ TikTok answers 40002 for a whole report request when it refuses a single metric 
 level and granularity, and its accepted lists change more often than any catalog. When the message
 names metrics the request asked for, those are dropped for the stream for the rest of the run (every
 window, every advertiser), the window is asked for again, and the user is told once per stream which
-metrics were dropped and why. A 40002 that names none of them fails the stream as before.
+metrics were dropped and why. A 40002 that names none of them fails the stream.
 """
 
 from __future__ import annotations
