@@ -162,3 +162,40 @@ def test_instant_page_events_ask_airbytes_objectives_and_skip_unoffered_goals() 
     ]
     assert not output.errors
     assert any("refused 219 of 220" in log.log.message for log in output.logs)
+
+
+def test_unoffered_combinations_are_one_line_per_advertiser_with_each_reason_counted() -> None:
+    """No line per skipped request (the HTTP client's "Skipped: …" / "Ignoring response …"): one per
+    advertiser, naming the stream, the advertiser, how many were skipped and TikTok's reasons."""
+
+    def instant_page(request: Any, context: Any) -> dict[str, Any]:
+        query = query_of(request)
+        objective, goal = query["objective_type"], query["optimization_goal"]
+        if objective == "RF_REACH":
+            return envelope(code=40002, message=f"objective_type: Invalid value '{objective}'.")
+        if goal != "REACH":
+            return envelope(
+                code=40002,
+                message=f"optimization_goal: {goal} is not supported for objective_type {objective}.",
+            )
+        return envelope({"list": [{"business_type": "TIKTOK_INSTANT_PAGE", "instant_page_events": {}}]})
+
+    output = run(
+        "pixel_instant_page_events",
+        raw_config(advertiser_ids=["111", "222"]),
+        {"pixel/instant_page/event/": instant_page},
+    )
+
+    assert len(output.records) == 2 * (len(INSTANT_PAGE_OBJECTIVES) - 1)
+    logged = [log.log.message for log in output.logs]
+    assert not [line for line in logged if "Skipped" in line or "Ignoring response" in line]
+    skipped_lines = [line for line in logged if "objective/goal combinations" in line]
+    per_objective = len(INSTANT_PAGE_GOALS) - 1
+    refused = (len(INSTANT_PAGE_OBJECTIVES) - 1) * per_objective + len(INSTANT_PAGE_GOALS)
+    assert sorted(skipped_lines) == [
+        f"pixel_instant_page_events: advertiser {advertiser}: TikTok refused {refused} of 220 objective/goal "
+        f"combinations as not offered; they were skipped ({refused - len(INSTANT_PAGE_GOALS)}: "
+        '"optimization_goal: <optimization_goal> is not supported for objective_type <objective_type>."; '
+        f"{len(INSTANT_PAGE_GOALS)}: \"objective_type: Invalid value '<objective_type>'.\")."
+        for advertiser in ("111", "222")
+    ]

@@ -141,6 +141,8 @@ def report_rows(draw: st.DrawFn) -> tuple[str, Any]:
         if draw(st.integers(0, 9)) == 0:
             return draw(json_like)  # not even an object
         chosen = draw(st.lists(st.sampled_from(list(names)), unique=True)) if names else []
+        # TikTok's object may carry entries the definition does not ask for; the record keeps them.
+        chosen += draw(st.lists(st.sampled_from(["extra", "not_asked"]), unique=True, max_size=1))
         return {field: draw(values) for field in chosen}
 
     row: dict[str, Any] = {
@@ -175,6 +177,31 @@ def test_well_formed_rows_keep_their_values() -> None:
     assert record["ad_id"] == "7300000000000000001"
     assert record["metrics"]["spend"] == 20.5 and record["metrics"]["impressions"] == 4787
     assert record["metrics"]["ctr"] == 1.18 and record["metrics"]["ad_name"] == "Ad"
+
+
+def test_values_json_cannot_hold_in_raw_dimensions_become_null() -> None:
+    """nan and ±inf (a lenient parse of NaN, Infinity or 1e999) in TikTok's `dimensions` object, in a key
+    dimension or in any other entry at any depth, are nulled as metric values are; a bare number ID stays."""
+    definition = REPORTS["ads_reports_daily"]
+    row = {
+        "dimensions": {
+            "ad_id": float("nan"),
+            "stat_time_day": float("inf"),
+            "campaign_id": 7300000000000000001,
+            "extra": [float("-inf"), {"deep": float("nan"), "kept": 1.5}, True],
+        },
+        "metrics": {"spend": "1"},
+    }
+    record = BUILDERS[definition.name].build(row, "7000000000000000001")
+    json.dumps(record, allow_nan=False)
+    assert record["ad_id"] is None and record["stat_time_day"] is None
+    dimensions = record["dimensions"]
+    assert dimensions["ad_id"] is None and dimensions["stat_time_day"] is None
+    assert dimensions["campaign_id"] == 7300000000000000001
+    assert dimensions["extra"] == [None, {"deep": None, "kept": 1.5}, True]
+    bare = BUILDERS[definition.name].build({"dimensions": {"ad_id": 42, "stat_time_day": 10**5000}}, "1")
+    assert bare["ad_id"] == "42" and bare["dimensions"]["ad_id"] == "42"
+    assert bare["stat_time_day"] is None  # an integer too long to write is no dimension value
 
 
 # --- paging ---------------------------------------------------------------------------------------------

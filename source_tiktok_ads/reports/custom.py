@@ -14,7 +14,7 @@ import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..config import CustomReport, DataLevel, ReportType, TimeGranularity, config_error
@@ -69,20 +69,61 @@ def validate_custom_reports(reports: Iterable[CustomReport], builtin_names: Iter
     return result
 
 
-def _check_report(report: CustomReport, where: str, result: Validation) -> None:
-    level, report_type, granularity = report.data_level, report.report_type, report.time_granularity
-    dimensions = report.dimensions
-    problems = result.problems
+@dataclass(frozen=True)
+class ReportShape:
+    """One custom report as the rules read it: where to say a problem is, and the derived names."""
 
-    for name, count in Counter(dimensions).items():
-        if count > 1:
-            problems.append(f"{where}: dimension '{name}' is listed {count} times; list it once.")
-    for name, count in Counter(report.metrics).items():
-        if count > 1:
-            problems.append(f"{where}: metric '{name}' is listed {count} times; list it once.")
+    report: CustomReport
+    where: str
 
-    id_dimension = ID_DIMENSION_BY_LEVEL[level]
-    for name in dimensions:
+    @property
+    def level(self) -> DataLevel:
+        return self.report.data_level
+
+    @property
+    def report_type(self) -> ReportType:
+        return self.report.report_type
+
+    @property
+    def granularity(self) -> TimeGranularity:
+        return self.report.time_granularity
+
+    @property
+    def dimensions(self) -> list[str]:
+        return self.report.dimensions
+
+    @property
+    def id_dimension(self) -> str:
+        return ID_DIMENSION_BY_LEVEL[self.level]
+
+    @property
+    def expected_time(self) -> str | None:
+        return TIME_DIMENSION.get(self.granularity)
+
+    @property
+    def breakdowns(self) -> list[str]:
+        time_names = TIME_DIMENSION.values()
+        return [name for name in self.dimensions if name != self.id_dimension and name not in time_names]
+
+    @property
+    def audience_dimensions(self) -> list[str]:
+        return [
+            name for name in self.breakdowns if name in DIMENSIONS and DIMENSIONS[name].kind == "audience"
+        ]
+
+
+def _listed_once(shape: ReportShape, result: Validation) -> None:
+    for kind, names in (("dimension", shape.dimensions), ("metric", shape.report.metrics)):
+        for name, count in Counter(names).items():
+            if count > 1:
+                result.problems.append(
+                    f"{shape.where}: {kind} '{name}' is listed {count} times; list it once."
+                )
+
+
+def _dimensions_fit(shape: ReportShape, result: Validation) -> None:
+    where, level, report_type = shape.where, shape.level, shape.report_type
+    for name in shape.dimensions:
         dimension = DIMENSIONS.get(name)
         if dimension is None:
             result.warnings.append(
@@ -92,35 +133,43 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
         if dimension.kind == "id" and dimension.level != level:
             hint = (
                 f"request it as a metric (it is an attribute metric at {level.value})"
-                if name in METRICS and METRICS[name].accepted(report_type, level, granularity)
-                else f"use '{id_dimension}'"
+                if name in METRICS and METRICS[name].accepted(report_type, level, shape.granularity)
+                else f"use '{shape.id_dimension}'"
             )
-            problems.append(
+            result.problems.append(
                 f"{where}: dimension '{name}' cannot be used at data_level {level.value}; the ID dimension "
-                f"of {level.value} is '{id_dimension}'; {hint}."
+                f"of {level.value} is '{shape.id_dimension}'; {hint}."
             )
         if report_type not in dimension.report_types:
             other = next(iter(dimension.report_types)).value
-            problems.append(
+            result.problems.append(
                 f"{where}: dimension '{name}' exists only in {other} reports, not in {report_type.value}; "
                 f"set report_type to {other} or drop it."
             )
-    if "ad_id_v2" in dimensions:
-        problems.append(
-            f"{where}: dimension 'ad_id_v2' (upgraded Smart+ ads) cannot be combined with 'ad_id', which custom "
-            "reports group by; remove it."
-        )
-    if id_dimension not in dimensions:
-        problems.append(
-            f"{where}: dimensions must include '{id_dimension}', the ID dimension of {level.value}."
+
+
+def _no_upgraded_ad_id(shape: ReportShape, result: Validation) -> None:
+    if "ad_id_v2" in shape.dimensions:
+        result.problems.append(
+            f"{shape.where}: dimension 'ad_id_v2' (upgraded Smart+ ads) cannot be combined with 'ad_id', which "
+            "custom reports group by; remove it."
         )
 
-    time_dimensions = [name for name in dimensions if name in ("stat_time_day", "stat_time_hour")]
-    if len(time_dimensions) > 1:
-        problems.append(
-            f"{where}: dimensions 'stat_time_day' and 'stat_time_hour' cannot be combined; keep one."
+
+def _has_id_dimension(shape: ReportShape, result: Validation) -> None:
+    if shape.id_dimension not in shape.dimensions:
+        result.problems.append(
+            f"{shape.where}: dimensions must include '{shape.id_dimension}', the ID dimension of {shape.level.value}."
         )
-    expected_time = TIME_DIMENSION.get(granularity)
+
+
+def _time_dimensions_fit(shape: ReportShape, result: Validation) -> None:
+    time_dimensions = [name for name in shape.dimensions if name in ("stat_time_day", "stat_time_hour")]
+    if len(time_dimensions) > 1:
+        result.problems.append(
+            f"{shape.where}: dimensions 'stat_time_day' and 'stat_time_hour' cannot be combined; keep one."
+        )
+    expected_time = shape.expected_time
     for name in time_dimensions:
         if name != expected_time:
             fix = (
@@ -128,49 +177,67 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
                 if expected_time
                 else "remove it (a lifetime report has no time dimension)"
             )
-            problems.append(
-                f"{where}: dimension '{name}' does not match time_granularity {granularity.value}; {fix}, or "
-                "leave the time dimension out: it is added from time_granularity."
+            result.problems.append(
+                f"{shape.where}: dimension '{name}' does not match time_granularity {shape.granularity.value}; "
+                f"{fix}, or leave the time dimension out: it is added from time_granularity."
             )
-    if report_type == ReportType.AUDIENCE and granularity == TimeGranularity.HOUR:
-        problems.append(
-            f"{where}: time_granularity HOUR: TikTok has no hourly AUDIENCE reports; use time_granularity DAY, "
-            "or a BASIC report for hours."
+
+
+def _no_hourly_audience(shape: ReportShape, result: Validation) -> None:
+    if shape.report_type == ReportType.AUDIENCE and shape.granularity == TimeGranularity.HOUR:
+        result.problems.append(
+            f"{shape.where}: time_granularity HOUR: TikTok has no hourly AUDIENCE reports; use time_granularity "
+            "DAY, or a BASIC report for hours."
         )
 
-    breakdowns = [name for name in dimensions if name != id_dimension and name not in TIME_DIMENSION.values()]
-    audience_dimensions = [
-        name for name in breakdowns if name in DIMENSIONS and DIMENSIONS[name].kind == "audience"
-    ]
-    if report_type == ReportType.AUDIENCE and not audience_dimensions:
+
+def _audience_has_audience_dimension(shape: ReportShape, result: Validation) -> None:
+    if shape.report_type == ReportType.AUDIENCE and not shape.audience_dimensions:
         allowed = sorted(name for name, dimension in DIMENSIONS.items() if dimension.kind == "audience")
-        problems.append(
-            f"{where}: report_type AUDIENCE needs an audience dimension in dimensions, one of "
+        result.problems.append(
+            f"{shape.where}: report_type AUDIENCE needs an audience dimension in dimensions, one of "
             f"{', '.join(allowed)}."
         )
-    if report_type == ReportType.BASIC and granularity == TimeGranularity.LIFETIME and audience_dimensions:
-        problems.append(
-            f"{where}: time_granularity LIFETIME: a lifetime BASIC report cannot be broken down by "
+
+
+def _lifetime_basic_unbroken(shape: ReportShape, result: Validation) -> None:
+    audience_dimensions = shape.audience_dimensions
+    if (
+        shape.report_type == ReportType.BASIC
+        and shape.granularity == TimeGranularity.LIFETIME
+        and audience_dimensions
+    ):
+        result.problems.append(
+            f"{shape.where}: time_granularity LIFETIME: a lifetime BASIC report cannot be broken down by "
             f"{', '.join(audience_dimensions)}; use time_granularity DAY."
         )
-    total_dimensions = len(set(dimensions) | ({expected_time} if expected_time else set()))
+
+
+def _few_enough_dimensions(shape: ReportShape, result: Validation) -> None:
+    expected_time = shape.expected_time
+    total_dimensions = len(set(shape.dimensions) | ({expected_time} if expected_time else set()))
     if total_dimensions > MAX_DIMENSIONS:
-        problems.append(
-            f"{where}: dimensions {', '.join(dimensions)} make {total_dimensions} dimensions (time included), "
-            f"more than the {MAX_DIMENSIONS} this connector lets through; split it into two reports."
+        result.problems.append(
+            f"{shape.where}: dimensions {', '.join(shape.dimensions)} make {total_dimensions} dimensions (time "
+            f"included), more than the {MAX_DIMENSIONS} this connector lets through; split it into two reports."
         )
 
-    for name in dict.fromkeys(report.metrics):
+
+def _metrics_fit(shape: ReportShape, result: Validation) -> None:
+    where, breakdowns = shape.where, shape.breakdowns
+    for name in dict.fromkeys(shape.report.metrics):
         metric = METRICS.get(name)
         if metric is None:
             if name in DIMENSIONS:
-                problems.append(f"{where}: '{name}' is a dimension, not a metric; move it to dimensions.")
+                result.problems.append(
+                    f"{where}: '{name}' is a dimension, not a metric; move it to dimensions."
+                )
             else:
                 result.warnings.append(
                     f"{where}: metric '{name}' is not in the connector's catalog; TikTok will decide whether it is valid."
                 )
             continue
-        reason = _why_not(metric, report_type, level, granularity, breakdowns)
+        reason = _why_not(metric, shape.report_type, shape.level, shape.granularity, breakdowns)
         if reason:
             # Which metrics a level, type or granularity accepts is the catalog's reading of TikTok's
             # docs, which disagree with each other and with TikTok: advice, not a rule.
@@ -179,23 +246,48 @@ def _check_report(report: CustomReport, where: str, result: Validation) -> None:
                 "with TikTok's reason if it refuses the metric, and a sync leaves it out (null) with a warning."
             )
 
-    for entry in report.filters:
+
+def _filters_fit(shape: ReportShape, result: Validation) -> None:
+    where, level = shape.where, shape.level
+    for entry in shape.report.filters:
         status_level = LEVEL_OF_STATUS_FIELD.get(entry.field_name)
         if status_level is not None and status_level != level:
             expected = STATUS_FIELD_BY_LEVEL.get(level)
             fix = (
                 f"filter on '{expected}'" if expected else "drop it (advertiser level needs no status filter)"
             )
-            problems.append(
+            result.problems.append(
                 f"{where}: filter on '{entry.field_name}' does not match data_level {level.value}; {fix}."
             )
         try:
             json.loads(entry.filter_value)
         except ValueError:
-            problems.append(
+            result.problems.append(
                 f"{where}: filter_value {entry.filter_value!r} of '{entry.field_name}' is not JSON; "
                 'write e.g. ["STATUS_ALL"] for IN or [1, 10] for BETWEEN.'
             )
+
+
+# Every rule a custom report is checked by, in the order its problems are listed.
+REPORT_RULES: tuple[Callable[[ReportShape, Validation], None], ...] = (
+    _listed_once,
+    _dimensions_fit,
+    _no_upgraded_ad_id,
+    _has_id_dimension,
+    _time_dimensions_fit,
+    _no_hourly_audience,
+    _audience_has_audience_dimension,
+    _lifetime_basic_unbroken,
+    _few_enough_dimensions,
+    _metrics_fit,
+    _filters_fit,
+)
+
+
+def _check_report(report: CustomReport, where: str, result: Validation) -> None:
+    shape = ReportShape(report, where)
+    for rule in REPORT_RULES:
+        rule(shape, result)
 
 
 def _why_not(

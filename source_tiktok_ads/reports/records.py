@@ -49,12 +49,30 @@ def _to_int(value: Any) -> int | None:
 
 def _dimension_value(value: Any) -> str | None:
     """Dimension values are strings (IDs, times, breakdown codes); a number is an ID sent bare, anything
-    else (an object, a list, a boolean) is not a dimension value at all."""
+    else (an object, a list, a boolean, nan or ±inf, an integer too long to write) is not a dimension
+    value at all."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, float) and math.isfinite(value):
         return str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python writes: no ID is that long
+            return None
     return None
+
+
+def _json_value(value: Any) -> Any:
+    """A value of TikTok's `dimensions` object the record keeps as it came, with what JSON cannot hold
+    (nan, ±inf, at any depth) made null, as for metrics."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    return value
 
 
 def _to_str(value: Any) -> str | None:
@@ -125,10 +143,13 @@ class RecordBuilder:
                 value if value.__class__ is str and value not in NOT_APPLICABLE else _to_str(value)
             )
         record: dict[str, Any] = {name: dimensions.get(name) for name in self._dimensions}
-        if any(value is not None and value.__class__ is not str for value in record.values()):
-            # Rare: coerce to the schema's string type, in the top-level copy and in TikTok's object.
-            record = {name: _dimension_value(value) for name, value in record.items()}
-            dimensions = {**dimensions, **record}
+        if any(value is not None and value.__class__ is not str for value in dimensions.values()):
+            # Rare: TikTok's object keeps only valid JSON, and the key dimensions are coerced to the
+            # schema's string type, in the top-level copy and in TikTok's object.
+            dimensions = {name: _json_value(value) for name, value in dimensions.items()}
+            if any(value is not None and value.__class__ is not str for value in record.values()):
+                record = {name: _dimension_value(value) for name, value in record.items()}
+                dimensions = {**dimensions, **record}
         if record.get("advertiser_id") is None:
             record["advertiser_id"] = advertiser_id
         record["dimensions"] = dimensions

@@ -12,25 +12,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airbyte_cdk.models import FailureType, SyncMode
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..advertisers import Advertiser
-from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
 from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
-from .healing import MetricHealing, ParameterRejected, ReportErrorHandler, raise_if_rejected, rejection_error
-from .keyless_rows import RowsWithoutKey
+from .healing import MetricHealing, ReportErrorHandler, raise_if_rejected
 from .records import RecordBuilder, report_json_schema
 from .row_context import RowStamp, first_provisional_day
-from .windows import MAX_DAYS_NO_TIME_DIMENSION, halves, local_today, windows
+from .window_read import EMITTED_KEYS, CompleteWindow
+from .windows import MAX_DAYS_NO_TIME_DIMENSION, local_today, windows
 
 REPORT_PATH = "report/integrated/get/"
-# Request-slice key of the set of row keys emitted by the slice's earlier requests.
-EMITTED_KEYS = "_emitted_keys"
-WINDOW_ATTEMPTS = 2
 
 
 def report_query(
@@ -86,6 +82,14 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self._cursors = AdvertiserCursors(definition.time_dimension or "")
         self._now = datetime.now(UTC)
         self.metric_healing = MetricHealing(definition.name, definition.metrics)
+        self.window_read = CompleteWindow(
+            definition.name,
+            definition.dimensions,
+            self.records_field,
+            self.metric_healing,
+            self.fetch_listing_unchecked,
+            self.logger,
+        )
         # Per advertiser, made when its slices are planned: the fields every record of it gets.
         self._stamps: dict[str, RowStamp] = {}
         super().__init__(context)
@@ -210,8 +214,8 @@ class ReportStream(TikTokStream, CheckpointMixin):
             yield {**stream_slice, "reach_frequency": True}
 
     def repeat_key_getter(self) -> None:
-        # `_fetch_complete_window` already drops every row whose key was emitted for the window, on any
-        # page: checking each record's key a second time cost about 4% of the CPU of a wide report read.
+        # `window_read` already drops every row whose key was emitted for the window, on any page:
+        # checking each record's key a second time would only cost CPU on wide report reads.
         return None
 
     def record_transform(self) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any] | None]:
@@ -244,50 +248,12 @@ class ReportStream(TikTokStream, CheckpointMixin):
         return last_day if self.definition.time_dimension == "stat_time_day" else f"{last_day} 23:00:00"
 
     def fetch_listing(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
-    ) -> Iterator[Any]:
-        healing = self.metric_healing
-        for _ in range(healing.max_rounds):
-            # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
-            asked = healing.metrics()
-            listing = {**request_slice, "metrics": asked}
-            fetched_a_page = False
-            try:
-                for page in self._fetch_complete_window(listing, convert):
-                    fetched_a_page = True
-                    yield page
-            except ParameterRejected as rejection:
-                # Metrics TikTok accepted for a first page cannot be refused for a later one; a 40002
-                # there, or one naming no metric asked for, is the user's to fix.
-                if fetched_a_page or not healing.drop(rejection, asked):
-                    raise rejection_error(rejection) from None
-                continue
-            except QueryTooLarge as too_large:
-                yield from self._split_window(listing, fetched_a_page, too_large, convert)
-            healing.announce(self.logger)
-            return
-        raise AssertionError("unreachable: every round drops at least one metric")
-
-    def _split_window(
         self,
         request_slice: Mapping[str, Any],
-        fetched_a_page: bool,
-        too_large: QueryTooLarge,
         convert: Callable[[Mapping[str, Any]], Any],
+        *listing_args: Any,
     ) -> Iterator[Any]:
-        # TikTok decides "too large" before paging; if it ever came after a page was handed over,
-        # re-reading halves would duplicate rows, so fail instead of guessing.
-        start, end = request_slice.get("start_date"), request_slice.get("end_date")
-        if fetched_a_page or start is None or start == end:
-            raise too_large
-        self.logger.info(f"{self.name}: window {start}..{end} too large for TikTok; splitting it in two.")
-        for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
-            part = {
-                **request_slice,
-                "start_date": part_start.isoformat(),
-                "end_date": part_end.isoformat(),
-            }
-            yield from self.fetch_listing(part, convert)
+        return self.window_read.read(request_slice, convert, *listing_args)
 
     def _fetch_next_page(
         self,
@@ -299,84 +265,14 @@ class ReportStream(TikTokStream, CheckpointMixin):
         raise_if_rejected(response)
         return request, response
 
-    def _fetch_complete_window(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
-    ) -> Iterator[Any]:
-        """Rows of one request window, checked against TikTok's own count (`page_info.total_number`).
-
-        Rows added while the pages are read shift the pages and can hide rows; a mismatch re-reads the
-        window once, emitting only rows not emitted yet, and a second mismatch fails the stream: a
-        silently short window is the one thing a sync must never produce.
-        """
-        dimensions = self.definition.dimensions
-        records_field = self.records_field
-        emitted: set[tuple[Any, ...]] = request_slice.get(EMITTED_KEYS, set())
-        for attempt in range(1, WINDOW_ATTEMPTS + 1):
-            totals: set[int] = set()
-            rows = 0
-            # "rows": how many rows lacked a key dimension; the other entries name the dimensions missing.
-            keyless: dict[str, int] = {}
-
-            def checked(
-                data: Mapping[str, Any], totals: set[int] = totals, keyless: dict[str, int] = keyless
-            ) -> Any:
-                nonlocal rows
-                # Rows stream through as they are parsed; what the page taught (its keys, its row
-                # count) is kept only once it is converted whole, so a page asked for again after a
-                # broken body is not mistaken for rows already emitted.
-                page_keys: set[tuple[Any, ...]] = set()
-                page_rows = 0
-                page_keyless: list[tuple[Any, ...]] = []
-
-                def fresh() -> Iterator[Any]:
-                    nonlocal page_rows
-                    for item in data.get(records_field) or ():
-                        page_rows += 1
-                        row_dimensions = item.get("dimensions")
-                        if not isinstance(row_dimensions, dict):
-                            row_dimensions = {}
-                        key = tuple(map(row_dimensions.get, dimensions))
-                        if None in key:
-                            page_keyless.append(key)
-                            continue
-                        if key not in emitted and key not in page_keys:
-                            page_keys.add(key)
-                            yield item
-
-                converted = convert({records_field: fresh()})
-                emitted.update(page_keys)
-                rows += page_rows
-                for key in page_keyless:
-                    keyless["rows"] = keyless.get("rows", 0) + 1
-                    keyless.update(
-                        (name, 0) for name, value in zip(dimensions, key, strict=True) if value is None
-                    )
-                total = (data.get("page_info") or {}).get("total_number")
-                if isinstance(total, int):
-                    totals.add(total)
-                return converted
-
-            yield from self.fetch_listing_unchecked(request_slice, checked)
-            if not totals or (len(totals) == 1 and rows == next(iter(totals))):
-                if keyless:
-                    count = keyless.pop("rows")
-                    raise RowsWithoutKey(self.name, count, keyless, request_slice)
-                return
-            self.logger.warning(
-                f"{self.name}: advertiser {request_slice['advertiser_id']} window "
-                f"{request_slice.get('start_date', 'lifetime')}..{request_slice.get('end_date', '')}: TikTok counted "
-                f"{sorted(totals)} rows, {rows} arrived (attempt {attempt} of {WINDOW_ATTEMPTS}); reading it again."
-            )
-        raise TikTokApiError(
-            message=f"{self.name}: rows of advertiser {request_slice['advertiser_id']} kept changing while they were "
-            f"read ({WINDOW_ATTEMPTS} attempts); the window is left for the next sync to read again.",
-            failure_type=FailureType.transient_error,
-        )
-
     def fetch_listing_unchecked(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        *listing_args: Any,
     ) -> Iterator[Any]:
-        return super().fetch_listing(request_slice, convert)
+        """One listing's pages as TikTok serves them, with none of `window_read`'s checks."""
+        return super().fetch_listing(request_slice, convert, *listing_args)
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:

@@ -9,6 +9,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
@@ -160,7 +163,8 @@ class PixelEventsStatistics(TikTokStream):
 
 
 class UnsupportedCombinationTolerant(TikTokErrorHandler):
-    """40002 on the Instant Page endpoint means "this objective/goal pair is not offered": skip it."""
+    """40002 on the Instant Page endpoint means "this objective/goal pair is not offered": the answer is
+    handed to the stream, which skips the pair and counts it (`SkippedCombinations`)."""
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
@@ -168,8 +172,73 @@ class UnsupportedCombinationTolerant(TikTokErrorHandler):
         if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
             envelope = envelope_of(response_or_exception)
             if envelope.problem is None and envelope.code == PARAMETER_CODE:
-                return ErrorResolution(ResponseAction.IGNORE, None, f"Skipped: {envelope.message}")
+                # Not IGNORE: the HTTP client logs a line for every ignored answer, and a read skips dozens
+                # of pairs per advertiser; the stream logs one line for all of them.
+                return ErrorResolution(ResponseAction.SUCCESS)
         return super().interpret_response(response_or_exception)
+
+
+PAIR_PARAMETERS = ("objective_type", "optimization_goal")
+
+
+def _templates(message: str, combination: Mapping[str, Any]) -> list[str]:
+    """TikTok's message with the pair's values replaced by the parameters' names, every way it reads: a
+    value both parameters have (LEAD_GENERATION, REACH) could stand for either, at each place."""
+    values = {name: str(combination.get(name) or "") for name in PAIR_PARAMETERS}
+    asked = [re.escape(value) for value in dict.fromkeys(values.values()) if value]
+    if not asked:
+        return [message]
+    # Split on the values as whole words: every other piece is one of them.
+    pieces = re.split(rf"(?<![A-Za-z0-9_])({'|'.join(asked)})(?![A-Za-z0-9_])", message)
+    readings = [pieces[0]]
+    for value, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        names = [name for name, asked_value in values.items() if asked_value == value]
+        readings = [f"{reading}<{name}>{text}" for reading in readings for name in names]
+    return readings
+
+
+class SkippedCombinations:
+    """The objective/goal pairs of one advertiser TikTok does not serve, counted by TikTok's reason.
+
+    TikTok's message names the pair ("optimization_goal: CLICK is not supported for objective_type
+    REACH."); with the pair's values replaced by the parameters' names, one reason reads the same for
+    every pair, so one line gives each reason with its count."""
+
+    def __init__(self, stream_name: str, advertiser_id: str, asked: int) -> None:
+        self._stream_name = stream_name
+        self._advertiser_id = advertiser_id
+        self._asked = asked
+        # Per skipped pair: the ways its reason reads.
+        self._skipped: list[list[str]] = []
+
+    def skip(self, combination: Mapping[str, Any], message: str) -> None:
+        self._skipped.append(_templates(message, combination))
+
+    @property
+    def count(self) -> int:
+        return len(self._skipped)
+
+    def by_reason(self) -> Counter[str]:
+        """Skipped pairs per reason; an ambiguous reading joins a reason an unambiguous pair gave."""
+        plain = Counter(readings[0] for readings in self._skipped if len(readings) == 1)
+        reasons: Counter[str] = Counter()
+        for readings in self._skipped:
+            reasons[next((reading for reading in readings if reading in plain), readings[0])] += 1
+        return reasons
+
+    def summary(self) -> str:
+        reasons = "; ".join(f'{count}: "{reason}"' for reason, count in self.by_reason().most_common())
+        return (
+            f"{self._stream_name}: advertiser {self._advertiser_id}: TikTok refused {self.count} of {self._asked} "
+            f"objective/goal combinations as not offered; they were skipped ({reasons})."
+        )
+
+    def log(self, logger: logging.Logger) -> None:
+        """One line, if any pair was skipped; a warning when all were: that looks more like a broken
+        request than like a quiet account."""
+        if not self.count:
+            return
+        logger.log(logging.WARNING if self.count == self._asked else logging.INFO, self.summary())
 
 
 class PixelInstantPageEvents(TikTokStream):
@@ -215,25 +284,18 @@ class PixelInstantPageEvents(TikTokStream):
 
     def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
         combinations = self.request_slices(stream_slice)
-        skipped = 0
+        skipped = SkippedCombinations(self.name, stream_slice["advertiser_id"], len(combinations))
         for combination in combinations:
             _, response = self._fetch_next_page(combination, {}, None)
-            if envelope_of(response).code == PARAMETER_CODE:
-                skipped += 1
+            envelope = envelope_of(response)
+            if envelope.problem is None and envelope.code == PARAMETER_CODE:
+                skipped.skip(combination, envelope.message)
                 continue
             items = raise_for_stream_handled_code(response).data.get(self.records_field) or []
             records = self.records_of(items, combination, self.transform)
-            del response, items  # a suspended generator keeps its locals: hold only the records
+            del response, envelope, items  # a suspended generator keeps its locals: hold only the records
             yield records
-        message = (
-            f"{self.name}: TikTok refused {skipped} of {len(combinations)} objective/goal combinations of "
-            f"advertiser {stream_slice['advertiser_id']} as not offered; they were skipped."
-        )
-        # Every combination refused looks more like a broken request than like a quiet account.
-        if skipped == len(combinations):
-            self.logger.warning(message)
-        elif skipped:
-            self.logger.info(message)
+        skipped.log(self.logger)
 
 
 def pixel_streams(context: SyncContext) -> list[TikTokStream]:

@@ -1,0 +1,209 @@
+"""The complete-window guarantee of a report read: one listing's rows arrive whole, once, or not at all.
+
+A report listing is one request window of one advertiser (optionally filtered by buying type). Read
+through `CompleteWindow`, it yields converted pages such that:
+
+- every row TikTok counts for the window (`page_info.total_number`) arrived; rows added while the pages
+  are read shift the pages and can hide rows, so a count mismatch reads the window once more, and a
+  second mismatch fails the stream with a transient error;
+- no row is emitted twice for one listing (or for listings sharing the set under `EMITTED_KEYS`): rows
+  are told apart by their dimensions, on any page and across the re-read;
+- no row without its key dimensions is emitted; they are counted and fail the stream once the window's
+  other rows are through (`RowsWithoutKey`);
+- metrics TikTok refuses (40002) before the first page are dropped for the run and the window is asked
+  for again (`MetricHealing`); a refusal after a page was handed over is the user's to fix;
+- a window TikTok finds too large (40067) is read as two halves, each with the same guarantees, unless a
+  page was already handed over or the window is a single day.
+
+Pages come from a callable reading one listing unchecked: `(request_slice, convert, *listing_args)`,
+any trailing arguments passed through untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date
+from typing import Any
+
+from airbyte_cdk.models import FailureType
+
+from ..api.errors import QueryTooLarge, TikTokApiError
+from .healing import MetricHealing, ParameterRejected, rejection_error
+from .keyless_rows import RowsWithoutKey
+from .windows import halves
+
+# Request-slice key of the set of row keys emitted by the slice's earlier requests.
+EMITTED_KEYS = "_emitted_keys"
+WINDOW_ATTEMPTS = 2
+
+Convert = Callable[[Mapping[str, Any]], Any]
+ListingReader = Callable[..., Iterable[Any]]
+RowKey = tuple[Any, ...]
+
+
+class PageRows:
+    """One page's rows not emitted yet, kept to itself until the page is converted whole: a page asked
+    for again after a broken body must not be mistaken for rows already emitted."""
+
+    def __init__(self, dimensions: tuple[str, ...], emitted: set[RowKey]) -> None:
+        self._dimensions = dimensions
+        self._emitted = emitted
+        self.keys: set[RowKey] = set()
+        self.rows = 0
+        self.keyless: list[RowKey] = []
+
+    def fresh(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+        """The items whose key was neither emitted before nor seen earlier on this page."""
+        dimensions, emitted, keys = self._dimensions, self._emitted, self.keys
+        for item in items:
+            self.rows += 1
+            row_dimensions = item.get("dimensions")
+            if not isinstance(row_dimensions, dict):
+                row_dimensions = {}
+            key = tuple(map(row_dimensions.get, dimensions))
+            if None in key:
+                self.keyless.append(key)
+                continue
+            if key not in emitted and key not in keys:
+                keys.add(key)
+                yield item
+
+
+class WindowAttempt:
+    """One read of a window: the rows that arrived, the totals TikTok gave, the keyless rows."""
+
+    def __init__(
+        self, dimensions: tuple[str, ...], records_field: str, emitted: set[RowKey], convert: Convert
+    ) -> None:
+        self._dimensions = dimensions
+        self._records_field = records_field
+        self._emitted = emitted
+        self._convert = convert
+        self.rows = 0
+        self.totals: set[int] = set()
+        self.keyless_rows = 0
+        # The key dimensions missing from keyless rows, in the order first seen.
+        self.missing: dict[str, None] = {}
+
+    def convert_page(self, data: Mapping[str, Any]) -> Any:
+        """`convert` of the page's fresh rows; what the page taught is kept once it is converted."""
+        page = PageRows(self._dimensions, self._emitted)
+        converted = self._convert({self._records_field: page.fresh(data.get(self._records_field) or ())})
+        self._emitted.update(page.keys)
+        self.rows += page.rows
+        for key in page.keyless:
+            self.keyless_rows += 1
+            self.missing.update(
+                (name, None) for name, value in zip(self._dimensions, key, strict=True) if value is None
+            )
+        total = (data.get("page_info") or {}).get("total_number")
+        if isinstance(total, int):
+            self.totals.add(total)
+        return converted
+
+    @property
+    def complete(self) -> bool:
+        """TikTok gave no count, or one count that equals the rows that arrived."""
+        return not self.totals or (len(self.totals) == 1 and self.rows == next(iter(self.totals)))
+
+
+class CompleteWindow:
+    """Reads report listings with the guarantees of this module, for one stream."""
+
+    def __init__(
+        self,
+        stream_name: str,
+        dimensions: Iterable[str],
+        records_field: str,
+        healing: MetricHealing,
+        read_unchecked: ListingReader,
+        logger: logging.Logger,
+    ) -> None:
+        self.stream_name = stream_name
+        self.dimensions = tuple(dimensions)
+        self.records_field = records_field
+        self.healing = healing
+        self._read_unchecked = read_unchecked
+        self.logger = logger
+
+    def read(self, request_slice: Mapping[str, Any], convert: Convert, *listing_args: Any) -> Iterator[Any]:
+        """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
+        healing = self.healing
+        for _ in range(healing.max_rounds):
+            # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
+            asked = healing.metrics()
+            listing = {**request_slice, "metrics": asked}
+            fetched_a_page = False
+            try:
+                for page in self.read_counted(listing, convert, *listing_args):
+                    fetched_a_page = True
+                    yield page
+            except ParameterRejected as rejection:
+                self._drop_refused(rejection, asked, fetched_a_page)
+                continue
+            except QueryTooLarge as too_large:
+                yield from self.read_halves(listing, fetched_a_page, too_large, convert, *listing_args)
+            healing.announce(self.logger)
+            return
+        raise AssertionError("unreachable: every round drops at least one metric")
+
+    def _drop_refused(
+        self, rejection: ParameterRejected, asked: tuple[str, ...], fetched_a_page: bool
+    ) -> None:
+        # Metrics TikTok accepted for a first page cannot be refused for a later one; a 40002 there, or
+        # one naming no metric asked for, is the user's to fix.
+        if fetched_a_page or not self.healing.drop(rejection, asked):
+            raise rejection_error(rejection) from None
+
+    def read_halves(
+        self,
+        request_slice: Mapping[str, Any],
+        fetched_a_page: bool,
+        too_large: QueryTooLarge,
+        convert: Convert,
+        *listing_args: Any,
+    ) -> Iterator[Any]:
+        """The window TikTok found too large, read as two halves (each split again if need be)."""
+        # TikTok decides "too large" before paging; if it ever came after a page was handed over,
+        # re-reading halves would duplicate rows, so fail instead of guessing.
+        start, end = request_slice.get("start_date"), request_slice.get("end_date")
+        if fetched_a_page or start is None or start == end:
+            raise too_large
+        self.logger.info(
+            f"{self.stream_name}: window {start}..{end} too large for TikTok; splitting it in two."
+        )
+        for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
+            part = {**request_slice, "start_date": part_start.isoformat(), "end_date": part_end.isoformat()}
+            yield from self.read(part, convert, *listing_args)
+
+    def read_counted(
+        self, request_slice: Mapping[str, Any], convert: Convert, *listing_args: Any
+    ) -> Iterator[Any]:
+        """The window's rows checked against TikTok's own count, read once more on a mismatch."""
+        emitted: set[RowKey] = request_slice.get(EMITTED_KEYS, set())
+        for attempt_number in range(1, WINDOW_ATTEMPTS + 1):
+            attempt = WindowAttempt(self.dimensions, self.records_field, emitted, convert)
+            yield from self._read_unchecked(request_slice, attempt.convert_page, *listing_args)
+            if attempt.complete:
+                if attempt.keyless_rows:
+                    raise RowsWithoutKey(
+                        self.stream_name, attempt.keyless_rows, attempt.missing, request_slice
+                    )
+                return
+            self._warn_short(request_slice, attempt, attempt_number)
+        raise TikTokApiError(
+            message=f"{self.stream_name}: rows of advertiser {request_slice['advertiser_id']} kept changing while "
+            f"they were read ({WINDOW_ATTEMPTS} attempts); the window is left for the next sync to read again.",
+            failure_type=FailureType.transient_error,
+        )
+
+    def _warn_short(
+        self, request_slice: Mapping[str, Any], attempt: WindowAttempt, attempt_number: int
+    ) -> None:
+        self.logger.warning(
+            f"{self.stream_name}: advertiser {request_slice['advertiser_id']} window "
+            f"{request_slice.get('start_date', 'lifetime')}..{request_slice.get('end_date', '')}: TikTok counted "
+            f"{sorted(attempt.totals)} rows, {attempt.rows} arrived (attempt {attempt_number} of "
+            f"{WINDOW_ATTEMPTS}); reading it again."
+        )
