@@ -41,8 +41,6 @@ QUOTED_CONSTANTS = {
     "DEFAULT_MAX_RETRIES": "source_tiktok_ads.api.errors",
 }
 # Linked from the docs, written on another branch: accepted while missing, checked like any file once there.
-FILES_OF_OTHER_BRANCHES = {ROOT / "docs" / "recovery.md"}
-
 QUOTED_CONSTANT = re.compile(r"`([A-Z][A-Z0-9_]+)` = ([\w.]+)")
 QUOTED_DEFAULT = re.compile(r"`([a-z_]+)` \(default ([\w.\-]+)\)")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -208,8 +206,7 @@ def _broken_links(path: Path) -> list[str]:
         file_part, _, anchor = target.partition("#")
         linked = (path.parent / file_part).resolve() if file_part else path
         if not linked.exists():
-            if linked not in FILES_OF_OTHER_BRANCHES:
-                broken.append(f"{target}: no such file")
+            broken.append(f"{target}: no such file")
             continue
         if anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
             broken.append(f"{target}: no heading '{anchor}' in {linked.name}")
