@@ -18,6 +18,7 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 from ..advertisers import Advertiser
 from ..api.errors import QueryTooLarge, TikTokApiError
 from ..config import DataLevel
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
@@ -244,16 +245,19 @@ class ReportStream(TikTokStream, CheckpointMixin):
         return last_day if self.definition.time_dimension == "stat_time_day" else f"{last_day} 23:00:00"
 
     def fetch_listing(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         healing = self.metric_healing
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
             asked = healing.metrics()
-            listing = {**request_slice, "metrics": asked}
+            asking = {**request_slice, "metrics": asked}
             fetched_a_page = False
             try:
-                for page in self._fetch_complete_window(listing, convert):
+                for page in self._fetch_complete_window(asking, convert, listing):
                     fetched_a_page = True
                     yield page
             except ParameterRejected as rejection:
@@ -263,7 +267,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
                     raise rejection_error(rejection) from None
                 continue
             except QueryTooLarge as too_large:
-                yield from self._split_window(listing, fetched_a_page, too_large, convert)
+                yield from self._split_window(asking, fetched_a_page, too_large, convert, listing)
             healing.announce(self.logger)
             return
         raise AssertionError("unreachable: every round drops at least one metric")
@@ -274,6 +278,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
         fetched_a_page: bool,
         too_large: QueryTooLarge,
         convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         # TikTok decides "too large" before paging; if it ever came after a page was handed over,
         # re-reading halves would duplicate rows, so fail instead of guessing.
@@ -287,7 +292,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
                 "start_date": part_start.isoformat(),
                 "end_date": part_end.isoformat(),
             }
-            yield from self.fetch_listing(part, convert)
+            yield from self.fetch_listing(part, convert, listing)
 
     def _fetch_next_page(
         self,
@@ -300,7 +305,10 @@ class ReportStream(TikTokStream, CheckpointMixin):
         return request, response
 
     def _fetch_complete_window(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         """Rows of one request window, checked against TikTok's own count (`page_info.total_number`).
 
@@ -356,7 +364,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
                     totals.add(total)
                 return converted
 
-            yield from self.fetch_listing_unchecked(request_slice, checked)
+            yield from self.fetch_listing_unchecked(request_slice, checked, listing)
             if not totals or (len(totals) == 1 and rows == next(iter(totals))):
                 if keyless:
                     count = keyless.pop("rows")
@@ -374,9 +382,12 @@ class ReportStream(TikTokStream, CheckpointMixin):
         )
 
     def fetch_listing_unchecked(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
-        return super().fetch_listing(request_slice, convert)
+        return super().fetch_listing(request_slice, convert, listing)
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:
