@@ -20,7 +20,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
-from .api.budget import WINDOW_MARGIN, AdaptiveBudget
+from .api.budget import AdaptiveBudget
 from .api.client import TikTokApi
 from .cdk_adapter import AdaptedSource
 from .check import CheckFailed, check_connection
@@ -29,9 +29,7 @@ from .inputs import ProtocolInputs
 from .missing_streams import missing_stream_names, missing_streams_error
 from .oauth_spec import advanced_auth
 from .pipeline.encoder import MESSAGE_PER_RECORD, RECORD_LINES
-from .pipeline.plan import ReadPlan, plan_read
-from .pipeline.progress import ReadProgress, progress_interval
-from .pipeline.workers import Prefetcher
+from .pipeline.session import ReadSession
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
@@ -60,7 +58,7 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
     _streams_of_this_read: list[Stream] | None = None
     # Set by our entry point, which writes `RecordLines` messages; any other reads one record a message.
     writes_record_lines = False
-    # Seconds between progress lines while a read runs (None: `progress.progress_interval()`).
+    # Seconds between progress lines while a read runs (None: `pipeline.progress.progress_interval()`).
     progress_interval_seconds: float | None = None
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
@@ -107,26 +105,13 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
         quiet_failures(logger)
         streams = self.streams(config)
-        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
         # The output encoder, chosen once for the whole read. (The CDK's record limit would count
         # pages of RECORD lines, but the config model rejects that key.)
-        context.encoder = RECORD_LINES if self.writes_record_lines else MESSAGE_PER_RECORD
-        summary = ReadPlan()
-        entries = plan_read(streams, catalog, state, logger, summary)
-        if context.directory.failure is not None:
-            # Planning looked the advertisers up; without them no stream can be read, so the run fails
-            # once with that error (before fetching anything ahead) instead of once per stream.
-            raise context.directory.failure
-        prefetcher = Prefetcher(context.config.num_workers)
-        context.prefetcher = prefetcher
-        # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
-        progress = self._progress(context, summary, logger)
-        prefetcher.plan(entries)
+        encoder = RECORD_LINES if self.writes_record_lines else MESSAGE_PER_RECORD
+        session = ReadSession.start(streams, catalog, state, logger, encoder, self.progress_interval_seconds)
         missing = missing_stream_names(catalog, streams)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
-        context.progress = progress
-        progress.start()
         try:
             yield from super().read(logger, config, catalog, state)
         except AirbyteTracedException:
@@ -134,36 +119,13 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
                 yield missing_streams_error(missing).as_airbyte_message()
             raise
         finally:
-            progress.finish()
+            session.finish()
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
             self._streams_of_this_read = None
-            context.progress = None
-            context.prefetcher = None
-            prefetcher.close()
         if missing:
             raise missing_streams_error(missing)
-
-    def _progress(self, context: SyncContext, summary: ReadPlan, logger: logging.Logger) -> ReadProgress:
-        """Logs the plan, and returns the counter of the read's progress."""
-        budget = context.api_budget
-
-        def requests_sent() -> int:
-            return budget.requests_sent if isinstance(budget, AdaptiveBudget) else 0
-
-        planning_requests = requests_sent()
-        for line in summary.lines(context.config, planning_requests):
-            logger.info(line)
-        return ReadProgress(
-            summary.slices,
-            summary.slice_requests,
-            summary.min_requests(planning_requests),
-            requests_sent,
-            context.config.requests_per_second / WINDOW_MARGIN,
-            logger,
-            interval=self.progress_interval_seconds or progress_interval(),
-        )
 
     def reads_pages(self, stream: Stream) -> bool:
         return isinstance(stream, TikTokStream)

@@ -4,8 +4,8 @@ A listing is read page after page by the worker that fetches its slice. Once its
 many there are, the listing offers the rest through the handle it was given (`ListingHelpers`):
 while its slice is the one being read, a worker waiting for a page permit, or with no slice to fetch,
 claims the next page and makes its request. The listing's own worker still takes every page in order
-and converts it; a page nobody claimed it fetches itself, so without helpers it reads exactly as
-before. A slice fetched directly (no worker) gets `NO_HELPERS`: every page is fetched by its reader.
+and converts it; a page nobody claimed it fetches itself, so without helpers it reads the same
+pages in the same order. A slice fetched directly (no worker) gets `NO_HELPERS`: every page is fetched by its reader.
 """
 
 from __future__ import annotations
