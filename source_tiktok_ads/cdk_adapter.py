@@ -23,6 +23,7 @@ import time
 from abc import ABC
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,7 @@ from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
 from airbyte_cdk.logger import is_platform_debug_log_enabled
 from airbyte_cdk.models import (
     AirbyteMessage,
-    AirbyteStateMessage,
     AirbyteStreamStatus,
-    ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
     StreamDescriptor,
 )
@@ -129,9 +128,21 @@ class RuntimesOnce(logging.Filter):
             self._latest = None
 
 
+@contextmanager
+def runtimes_logged_once(logger: logging.Logger, source_name: str) -> Iterator[None]:
+    """While a read runs, the CDK's runtimes block is held back; it is logged once when the read ends."""
+    runtimes = RuntimesOnce(source_name)
+    logger.addFilter(runtimes)
+    try:
+        yield
+    finally:
+        logger.removeFilter(runtimes)
+        runtimes.log_latest(logger)
+
+
 class AdaptedSource(AbstractSource, ABC):
     """AbstractSource whose streams that `reads_pages` are read a page a message, counted by the
-    records a page holds, and whose runtimes block is logged once, when the read ends."""
+    records a page holds. Its `read` should run inside `runtimes_logged_once`."""
 
     def reads_pages(self, stream: Stream) -> bool:
         """Whether the CDK's loop over `stream`'s messages is ours (`_read_stream`)."""
@@ -139,21 +150,6 @@ class AdaptedSource(AbstractSource, ABC):
 
     def records_read(self, stream: Stream, records: int) -> None:
         """`records` more records of `stream` were read."""
-
-    def read(
-        self,
-        logger: logging.Logger,
-        config: Mapping[str, Any],
-        catalog: ConfiguredAirbyteCatalog,
-        state: list[AirbyteStateMessage] | None = None,
-    ) -> Iterator[AirbyteMessage]:
-        runtimes = RuntimesOnce(self.name)
-        logger.addFilter(runtimes)
-        try:
-            yield from super().read(logger, config, catalog, state)
-        finally:
-            logger.removeFilter(runtimes)
-            runtimes.log_latest(logger)
 
     def _read_stream(
         self,

@@ -22,7 +22,7 @@ from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
 from .api.budget import AdaptiveBudget
 from .api.client import TikTokApi
-from .cdk_adapter import AdaptedSource
+from .cdk_adapter import AdaptedSource, runtimes_logged_once
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
@@ -113,7 +113,8 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
         try:
-            yield from super().read(logger, config, catalog, state)
+            with runtimes_logged_once(logger, self.name):
+                yield from super().read(logger, config, catalog, state)
         except AirbyteTracedException:
             if missing:
                 yield missing_streams_error(missing).as_airbyte_message()

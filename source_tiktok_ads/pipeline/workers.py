@@ -47,42 +47,34 @@ def slice_key(stream_name: str, stream_slice: Mapping[str, Any] | None) -> Slice
 
 
 def _produce(pages: SlicePages, feed: Feed) -> None:
+    """Fetch the slice's pages and hand them over, each under the reservation the permits gave it."""
     if feed.cancelled:  # skipped before a worker got to it: make no request
         return
     iterator: Iterator[Any] = iter(())
     try:
         iterator = iter(pages(feed))
-        while _hand_over_next(iterator, feed):
-            pass
+        while (reservation := feed.permits.reserve(feed)) is not Reservation.CANCELLED:
+            try:
+                page = next(iterator)
+            except StopIteration:
+                if reservation is Reservation.PERMIT:
+                    feed.permits.release()
+                feed.put(SLICE_END)
+                return
+            except BaseException:
+                if reservation is Reservation.PERMIT:
+                    feed.permits.release()
+                raise
+            if not feed.put(PageItem(page, reservation)):
+                if reservation is Reservation.PERMIT:
+                    feed.permits.release()
+                break
     except BaseException as error:  # handed to the main thread, which raises it in the stream
         feed.put(SliceFailed(error))
         return
     close = getattr(iterator, "close", None)
     if close:
         close()
-
-
-def _hand_over_next(pages: Iterator[Any], feed: Feed) -> bool:
-    """Fetch and hand over the next page; False once the slice is done or the reader gave up on it."""
-    reservation = feed.permits.reserve(feed)
-    if reservation is Reservation.CANCELLED:
-        return False
-    try:
-        page = next(pages)
-    except StopIteration:
-        if reservation is Reservation.PERMIT:
-            feed.permits.release()
-        feed.put(SLICE_END)
-        return False
-    except BaseException:
-        if reservation is Reservation.PERMIT:
-            feed.permits.release()
-        raise
-    if not feed.put(PageItem(page, reservation)):
-        if reservation is Reservation.PERMIT:
-            feed.permits.release()
-        return False
-    return True
 
 
 class Prefetcher:
