@@ -1,4 +1,4 @@
-"""The prefetcher: in-order delivery, bounded buffering, errors handed over, no stuck workers."""
+"""The fetch-ahead workers: in-order delivery, bounded buffering, errors handed over, no stuck workers."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from source_tiktok_ads.pipeline.feed import PAGES_PER_FEED
+from source_tiktok_ads.pipeline.events import Reservation
+from source_tiktok_ads.pipeline.feed import PAGES_PER_FEED, Feed
 from source_tiktok_ads.pipeline.listing import NO_HELPERS, PAGES_AHEAD_OF_READER, ListingHelpers, PagesAhead
+from source_tiktok_ads.pipeline.page_permits import PagePermits
 from source_tiktok_ads.pipeline.workers import PAGE_PERMITS_PER_WORKER, Prefetcher, slice_key
 
 
@@ -322,3 +324,17 @@ def test_a_listing_the_reader_abandons_stops_its_helpers() -> None:
         assert len(long.fetched_by) == fetched < 5 + PAGES_PER_FEED + PAGES_AHEAD_OF_READER + 3
     finally:
         prefetcher.close()
+
+
+def test_the_permit_count_is_asked_each_time_so_it_may_change_during_a_read() -> None:
+    total = 2
+    permits = PagePermits(lambda: total)
+    feed = Feed(permits)
+    assert [permits.reserve(feed), permits.reserve(feed)] == [Reservation.PERMIT, Reservation.PERMIT]
+    assert permits.free == 0
+    total = 3
+    assert permits.free == 1 and permits.reserve(feed) is Reservation.PERMIT
+    permits.set_current(feed)
+    assert permits.reserve(feed) is Reservation.EXEMPT  # the slice being read needs none
+    feed.cancel()
+    assert permits.reserve(feed) is Reservation.CANCELLED

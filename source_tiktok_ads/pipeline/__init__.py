@@ -1,5 +1,6 @@
 """The read: how a page travels from TikTok's answer to stdout.
 
+- `session`: one read's pipeline, set up before the CDK reads the streams and taken down after;
 - `plan`: every (stream, slice) of the read, in the order the CDK reads them, and what they cost;
 - `workers`: the fetch-ahead executor, whose threads fetch the planned slices' pages;
 - `page_permits`: the permits that bound how many pages wait ahead of the reader;

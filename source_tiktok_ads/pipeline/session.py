@@ -34,7 +34,7 @@ class ReadSession:
         interval: float | None = None,
     ) -> ReadSession:
         """Plans the read, logs the plan, and starts fetching ahead. `interval`: seconds between
-        progress lines (None: `progress.progress_interval()`)."""
+        progress lines (None: `pipeline.progress.progress_interval()`)."""
         streams = list(streams)
         context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
         context.encoder = encoder
