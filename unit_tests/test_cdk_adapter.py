@@ -39,8 +39,9 @@ FINGERPRINTS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "AbstractSource.read": (
         AbstractSource.read,
         "b499bc5ae82a8b9c4db8e25b1c354d4eb945ab1d23528a79904682353d214dd0",
-        "calls _read_stream per stream and logs timer.report() after each: check AdaptedSource.read and "
-        "RuntimesOnce still match",
+        "calls _read_stream per stream, logs timer.report() after each and a stream's failure with "
+        "logger.exception: check that runtimes_logged_once (RuntimesOnce) and reports.keyless_rows.QuietFailures "
+        "still match",
     ),
     "EventTimer.report": (
         EventTimer.report,
