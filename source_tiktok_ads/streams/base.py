@@ -276,9 +276,9 @@ class TikTokStream(AdaptedHttpStream, ABC):
         """Every page of one listing, following `page_info`, each passed through `convert(data)`.
 
         The first page says how many there are; the rest are offered to idle workers to fetch ahead
-        through `listing` (see `pipeline.listing`), and still converted here, in order. The parsed page and its response
-        are dropped before the result is handed on: a generator suspended at `yield` keeps its
-        locals alive, and a waiting worker must hold only the result.
+        through `listing` (see `pipeline.listing`), and still converted here, in order. The parsed
+        page and its response are dropped before the result is handed on: a generator suspended at
+        `yield` keeps its locals alive, and a waiting worker must hold only the result.
         """
         converted, page_token, last_page = self._fetch_and_convert(request_slice, None, convert)
         yield converted
