@@ -14,7 +14,7 @@ import pytest
 from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 
-from source_tiktok_ads.progress import INTERVAL_ENV
+from source_tiktok_ads.pipeline.progress import INTERVAL_ENV
 from source_tiktok_ads.reports.row_context import utc_instant, zone_of
 
 TODAY_UTC = datetime.now(UTC).date()

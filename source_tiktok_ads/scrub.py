@@ -51,7 +51,7 @@ class ScrubbedStream:
 def scrub_every_output(print_buffer: Any) -> None:
     """Scrub all that the process writes as text: the CDK's print buffer (messages and log lines while
     a command runs) and stdout and stderr themselves (what is printed before or after, tracebacks
-    included). Pages of records written as bytes (`run.write_record_lines`) are not text output."""
+    included). Pages of records written as bytes (`cdk_adapter.write_record_lines`) are not text output."""
     if not getattr(print_buffer, "scrubbed", False):
         write = print_buffer.write
         print_buffer.write = lambda message: write(scrub_output(message))

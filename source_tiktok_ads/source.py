@@ -10,34 +10,26 @@ from airbyte_cdk.models import (
     AirbyteConnectionStatus,
     AirbyteMessage,
     AirbyteStateMessage,
-    AirbyteStreamStatus,
     ConfiguredAirbyteCatalog,
-    ConfiguredAirbyteStream,
     ConnectorSpecification,
     Status,
 )
-from airbyte_cdk.models import Type as MessageType
-from airbyte_cdk.sources import AbstractSource
-from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
-from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
-from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
-from .api.budget import WINDOW_MARGIN, AdaptiveBudget
+from .api.budget import AdaptiveBudget
 from .api.client import TikTokApi
+from .cdk_adapter import AdaptedSource, runtimes_logged_once
 from .check import CheckFailed, check_connection
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
 from .missing_streams import missing_stream_names, missing_streams_error
 from .oauth_spec import advanced_auth
-from .planning import ReadPlan, plan_read
-from .prefetch import Prefetcher
-from .progress import ReadProgress, progress_interval
-from .record_lines import RecordLines
+from .pipeline.encoder import MESSAGE_PER_RECORD, RECORD_LINES
+from .pipeline.session import ReadSession
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
@@ -61,12 +53,12 @@ from .streams.spark_ads import spark_ads_streams
 CHECK_MAX_RETRIES = 2
 
 
-class SourceTiktokAds(ProtocolInputs, AbstractSource):
+class SourceTiktokAds(ProtocolInputs, AdaptedSource):
     # While a read runs: the stream instances whose slices were planned (and are being fetched ahead).
     _streams_of_this_read: list[Stream] | None = None
     # Set by our entry point, which writes `RecordLines` messages; any other reads one record a message.
     writes_record_lines = False
-    # Seconds between progress lines while a read runs (None: `progress.progress_interval()`).
+    # Seconds between progress lines while a read runs (None: `pipeline.progress.progress_interval()`).
     progress_interval_seconds: float | None = None
 
     def spec(self, logger: logging.Logger) -> ConnectorSpecification:
@@ -113,114 +105,36 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
         quiet_failures(logger)
         streams = self.streams(config)
-        # The CDK's record limit (`_limit`) would count pages, but the config model rejects that key.
-        for stream in streams:
-            if isinstance(stream, TikTokStream):
-                stream.emits_record_lines = self.writes_record_lines
-        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
-        summary = ReadPlan()
-        entries = plan_read(streams, catalog, state, logger, summary)
-        if context.directory.failure is not None:
-            # Planning looked the advertisers up; without them no stream can be read, so the run fails
-            # once with that error (before fetching anything ahead) instead of once per stream.
-            raise context.directory.failure
-        prefetcher = Prefetcher(context.config.num_workers)
-        context.prefetcher = prefetcher
-        # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
-        progress = self._progress(context, summary, logger)
-        prefetcher.plan(entries)
+        # The output encoder, chosen once for the whole read. (The CDK's record limit would count
+        # pages of RECORD lines, but the config model rejects that key.)
+        encoder = RECORD_LINES if self.writes_record_lines else MESSAGE_PER_RECORD
+        session = ReadSession.start(streams, catalog, state, logger, encoder, self.progress_interval_seconds)
         missing = missing_stream_names(catalog, streams)
         # The CDK asks for the streams again: it must read these instances, whose slices are planned.
         self._streams_of_this_read = streams
-        context.progress = progress
-        progress.start()
         try:
-            yield from super().read(logger, config, catalog, state)
+            with runtimes_logged_once(logger, self.name):
+                yield from super().read(logger, config, catalog, state)
         except AirbyteTracedException:
             if missing:
                 yield missing_streams_error(missing).as_airbyte_message()
             raise
         finally:
-            progress.finish()
+            session.finish()
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
             self._streams_of_this_read = None
-            context.progress = None
-            context.prefetcher = None
-            prefetcher.close()
         if missing:
             raise missing_streams_error(missing)
 
-    def _progress(self, context: SyncContext, summary: ReadPlan, logger: logging.Logger) -> ReadProgress:
-        """Logs the plan, and returns the counter of the read's progress."""
-        budget = context.api_budget
+    def reads_pages(self, stream: Stream) -> bool:
+        return isinstance(stream, TikTokStream)
 
-        def requests_sent() -> int:
-            return budget.requests_sent if isinstance(budget, AdaptiveBudget) else 0
-
-        planning_requests = requests_sent()
-        for line in summary.lines(context.config, planning_requests):
-            logger.info(line)
-        return ReadProgress(
-            summary.slices,
-            summary.slice_requests,
-            summary.min_requests(planning_requests),
-            requests_sent,
-            context.config.requests_per_second / WINDOW_MARGIN,
-            logger,
-            interval=self.progress_interval_seconds or progress_interval(),
-        )
-
-    def _read_stream(
-        self,
-        logger: logging.Logger,
-        stream_instance: Stream,
-        configured_stream: ConfiguredAirbyteStream,
-        state_manager: ConnectorStateManager,
-        internal_config: InternalConfig,
-    ) -> Iterator[AirbyteMessage]:
-        """airbyte-cdk 7.39's loop over one stream's messages, with records counted through `RecordLines`.
-
-        The CDK counts messages; its "Read N records" line would count pages. The rest is the same:
-        the stream's state is set from the saved one, the stream is marked RUNNING at its first record,
-        and queued messages (logs) go out between records.
-        """
-        if not isinstance(stream_instance, TikTokStream):
-            yield from super()._read_stream(
-                logger, stream_instance, configured_stream, state_manager, internal_config
-            )
-            return
-        if internal_config.page_size:
-            logger.info(f"Setting page size for {stream_instance.name} to {internal_config.page_size}")
-            stream_instance.page_size = internal_config.page_size
-        stream_instance.log_stream_sync_configuration()
-        stream_name = configured_stream.stream.name
-        stream_state = state_manager.get_stream_state(stream_name, stream_instance.namespace)
-        if stream_state == {"__ab_no_cursor_state_message": True}:  # the CDK's terminal full-refresh marker
-            stream_state = {}
-        stream_instance.state = stream_state
-        logger.info(f"Setting state of {self.name} stream to {stream_state}")
-        messages = stream_instance.read(
-            configured_stream, logger, self._slice_logger, stream_state, state_manager, internal_config
-        )
-        records = 0
-        logger.info(f"Syncing stream: {stream_name} ")
-        for data_or_message in messages:
-            message = self._get_message(data_or_message, stream_instance)
-            if message.type == MessageType.RECORD:
-                if records == 0:
-                    logger.info(f"Marking stream {stream_name} as RUNNING")
-                    yield stream_status_as_airbyte_message(
-                        configured_stream.stream, AirbyteStreamStatus.RUNNING
-                    )
-                added = message.count if isinstance(message, RecordLines) else 1
-                records += added
-                if stream_instance.context.progress is not None:
-                    stream_instance.context.progress.add_records(added)
-            yield from self._emit_queued_messages()
-            yield message
-        logger.info(f"Read {records} records from {stream_name} stream")
+    def records_read(self, stream: Stream, records: int) -> None:
+        progress = stream.context.progress if isinstance(stream, TikTokStream) else None
+        if progress is not None:
+            progress.add_records(records)
 
     def streams(self, config: Mapping[str, Any]) -> list[Stream]:
         if self._streams_of_this_read is not None:

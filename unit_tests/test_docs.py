@@ -28,9 +28,9 @@ DOCUMENTS = sorted([README, *(ROOT / "docs").glob("*.md"), ROOT / "bench" / "RES
 # The code constants the docs quote as `NAME` = value, and the module each lives in. One place to change
 # when a module moves.
 QUOTED_CONSTANTS = {
-    "PAGE_PERMITS_PER_WORKER": "source_tiktok_ads.prefetch",
-    "PAGES_AHEAD_OF_READER": "source_tiktok_ads.prefetch",
-    "PAGES_PER_FEED": "source_tiktok_ads.prefetch",
+    "PAGE_PERMITS_PER_WORKER": "source_tiktok_ads.pipeline.workers",
+    "PAGES_AHEAD_OF_READER": "source_tiktok_ads.pipeline.listing",
+    "PAGES_PER_FEED": "source_tiktok_ads.pipeline.feed",
     "WINDOW_MARGIN": "source_tiktok_ads.api.budget",
     "FIRST_PAUSE_SECONDS": "source_tiktok_ads.api.budget",
     "MAX_PAUSE_SECONDS": "source_tiktok_ads.api.budget",

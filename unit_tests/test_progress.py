@@ -15,8 +15,8 @@ from airbyte_cdk.test.catalog_builder import CatalogBuilder
 from airbyte_cdk.test.entrypoint_wrapper import EntrypointOutput, read
 
 from source_tiktok_ads import SourceTiktokAds
-from source_tiktok_ads.planning import least_seconds
-from source_tiktok_ads.progress import (
+from source_tiktok_ads.pipeline.plan import least_seconds
+from source_tiktok_ads.pipeline.progress import (
     INTERVAL_ENV,
     ReadProgress,
     count,

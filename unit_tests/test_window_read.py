@@ -217,7 +217,7 @@ def test_keyless_rows_are_left_out_and_fail_the_window_after_its_other_rows() ->
 def test_a_page_converted_twice_is_not_mistaken_for_rows_already_emitted() -> None:
     """The body of a page broke half-way: the page is converted again and its rows still arrive."""
 
-    def read_twice(request_slice: Mapping[str, Any], convert: Any) -> Iterator[Any]:
+    def read_twice(request_slice: Mapping[str, Any], convert: Any, helpers: Any) -> Iterator[Any]:
         data = page([row("1"), row("2")], 2)
         with pytest.raises(RuntimeError):
             convert({"list": iter(_then_break(data["list"])), "page_info": data["page_info"]})

@@ -29,6 +29,7 @@ from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from ..cdk_adapter import retried_request
 from ..scrub import scrub
 from .envelope import Envelope, envelope_of
 from .network import NetworkFailure, classify, host_of
@@ -134,18 +135,16 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
     says none of that, and the logs it points to are not where a user looks first. Any other error is
     returned scrubbed.
     """
-    last = error._exception
+    retried = retried_request(error, client)
+    last = retried.last_error
     if not isinstance(last, BaseBackoffException) or last.request is None:
         # The CDK's own texts quote the request's URL, query string (and app secret) included.
         error.message = scrub(error.message) if error.message else error.message
         error.internal_message = scrub(error.internal_message) if error.internal_message else None
         return error
-    # The CDK counts attempts per prepared request; a private attribute of the pinned CDK version,
-    # read defensively so a CDK change only loses the number, never the error.
-    attempts = getattr(client, "_request_attempt_count", {}).get(last.request)
     path, advertiser_id = request_context(last.request)
     about = f"{path} for advertiser {advertiser_id}" if advertiser_id else path
-    tried = f"{attempts} attempts" if attempts else "the last attempt"
+    tried = f"{retried.attempts} attempts" if retried.attempts else "the last attempt"
     # The last error's text may quote the request's URL, query string (and app secret) included.
     message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}")
     return TikTokApiError(
@@ -153,7 +152,7 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
         internal_message=message,
         failure_type=error.failure_type or FailureType.transient_error,
         exception=last,
-        stream_descriptor=error._stream_descriptor,
+        stream_descriptor=retried.stream_descriptor,
     )
 
 

@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..advertisers import Advertiser
 from ..config import DataLevel
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
@@ -251,9 +252,9 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self,
         request_slice: Mapping[str, Any],
         convert: Callable[[Mapping[str, Any]], Any],
-        *listing_args: Any,
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
-        return self.window_read.read(request_slice, convert, *listing_args)
+        return self.window_read.read(request_slice, convert, listing)
 
     def _fetch_next_page(
         self,
@@ -269,10 +270,10 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self,
         request_slice: Mapping[str, Any],
         convert: Callable[[Mapping[str, Any]], Any],
-        *listing_args: Any,
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         """One listing's pages as TikTok serves them, with none of `window_read`'s checks."""
-        return super().fetch_listing(request_slice, convert, *listing_args)
+        return super().fetch_listing(request_slice, convert, listing)
 
 
 def report_streams(context: SyncContext, definitions: Iterable[ReportDefinition]) -> list[ReportStream]:

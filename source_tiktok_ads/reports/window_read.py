@@ -15,8 +15,8 @@ through `CompleteWindow`, it yields converted pages such that:
 - a window TikTok finds too large (40067) is read as two halves, each with the same guarantees, unless a
   page was already handed over or the window is a single day.
 
-Pages come from a callable reading one listing unchecked: `(request_slice, convert, *listing_args)`,
-any trailing arguments passed through untouched.
+Pages come from a callable reading one listing unchecked: `(request_slice, convert, helpers)`, where
+`helpers` lets idle fetch workers take later pages of the listing (`pipeline.listing`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 
 from ..api.errors import QueryTooLarge, TikTokApiError
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from .healing import MetricHealing, ParameterRejected, rejection_error
 from .keyless_rows import RowsWithoutKey
 from .windows import halves
@@ -127,23 +128,25 @@ class CompleteWindow:
         self._read_unchecked = read_unchecked
         self.logger = logger
 
-    def read(self, request_slice: Mapping[str, Any], convert: Convert, *listing_args: Any) -> Iterator[Any]:
+    def read(
+        self, request_slice: Mapping[str, Any], convert: Convert, helpers: ListingHelpers = NO_HELPERS
+    ) -> Iterator[Any]:
         """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
         healing = self.healing
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
             asked = healing.metrics()
-            listing = {**request_slice, "metrics": asked}
+            asking = {**request_slice, "metrics": asked}
             fetched_a_page = False
             try:
-                for page in self.read_counted(listing, convert, *listing_args):
+                for page in self.read_counted(asking, convert, helpers):
                     fetched_a_page = True
                     yield page
             except ParameterRejected as rejection:
                 self._drop_refused(rejection, asked, fetched_a_page)
                 continue
             except QueryTooLarge as too_large:
-                yield from self.read_halves(listing, fetched_a_page, too_large, convert, *listing_args)
+                yield from self.read_halves(asking, fetched_a_page, too_large, convert, helpers)
             healing.announce(self.logger)
             return
         raise AssertionError("unreachable: every round drops at least one metric")
@@ -162,7 +165,7 @@ class CompleteWindow:
         fetched_a_page: bool,
         too_large: QueryTooLarge,
         convert: Convert,
-        *listing_args: Any,
+        helpers: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         """The window TikTok found too large, read as two halves (each split again if need be)."""
         # TikTok decides "too large" before paging; if it ever came after a page was handed over,
@@ -175,16 +178,16 @@ class CompleteWindow:
         )
         for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
             part = {**request_slice, "start_date": part_start.isoformat(), "end_date": part_end.isoformat()}
-            yield from self.read(part, convert, *listing_args)
+            yield from self.read(part, convert, helpers)
 
     def read_counted(
-        self, request_slice: Mapping[str, Any], convert: Convert, *listing_args: Any
+        self, request_slice: Mapping[str, Any], convert: Convert, helpers: ListingHelpers = NO_HELPERS
     ) -> Iterator[Any]:
         """The window's rows checked against TikTok's own count, read once more on a mismatch."""
         emitted: set[RowKey] = request_slice.get(EMITTED_KEYS, set())
         for attempt_number in range(1, WINDOW_ATTEMPTS + 1):
             attempt = WindowAttempt(self.dimensions, self.records_field, emitted, convert)
-            yield from self._read_unchecked(request_slice, attempt.convert_page, *listing_args)
+            yield from self._read_unchecked(request_slice, attempt.convert_page, helpers)
             if attempt.complete:
                 if attempt.keyless_rows:
                     raise RowsWithoutKey(

@@ -3,7 +3,6 @@ envelope, `page_info` pagination, the error policy, and per-advertiser failure i
 
 from __future__ import annotations
 
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -12,8 +11,8 @@ from typing import Any
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.call_rate import APIBudget
-from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.error_handlers import BackoffStrategy, ErrorHandler
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from ..advertisers import AdvertiserDirectory
@@ -28,15 +27,18 @@ from ..api.errors import (
     raise_for_stream_handled_code,
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
+from ..cdk_adapter import AdaptedHttpStream
 from ..config import TikTokAdsConfig
-from ..prefetch import Page, PagesAhead, Prefetcher, offered_to_idle_workers, slice_key
-from ..progress import ReadProgress
-from ..record_lines import RecordLines, record_lines
+from ..pipeline.encoder import MESSAGE_PER_RECORD, EncodedPage, OutputEncoder, RecordLines
+from ..pipeline.events import Page
+from ..pipeline.listing import NO_HELPERS, ListingHelpers, PagesAhead
+from ..pipeline.progress import ReadProgress
+from ..pipeline.workers import Prefetcher, slice_key
 from .string_ids import IdPlan, id_plan, with_string_ids
 
 MAX_PAGE_SIZE = 1000
 # A page of records, or the same page already written as RECORD lines on the worker.
-FetchedPage = Page | RecordLines
+FetchedPage = EncodedPage
 UNUSABLE_BODY_ATTEMPTS = 4
 
 
@@ -52,6 +54,8 @@ class SyncContext:
     prefetcher: Prefetcher | None = None
     # Set while a read runs: counts finished slices and records for the progress lines.
     progress: ReadProgress | None = None
+    # Set when a read starts: how pages become output.
+    encoder: OutputEncoder = MESSAGE_PER_RECORD
 
 
 def next_page_from_page_info(
@@ -128,12 +132,9 @@ def with_scope_hint(denied: AccessDenied) -> AccessDenied:
     return denied
 
 
-class TikTokStream(HttpStream, ABC):
+class TikTokStream(AdaptedHttpStream, ABC):
     page_size = MAX_PAGE_SIZE
     records_field = "list"
-    # Set by the source when its entry point writes `RecordLines`: read_records then yields one
-    # message per page instead of one record at a time.
-    emits_record_lines = False
     # Streams whose records nothing on the main thread looks at (and that need no repeat filter after
     # conversion) have their pages written as lines on the worker: a waiting page then holds the text,
     # less than half the memory of the records.
@@ -222,15 +223,19 @@ class TikTokStream(HttpStream, ABC):
         listings = self.request_slices(stream_slice or {})
         return len(listings) if isinstance(listings, list | tuple) else 1
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[FetchedPage]:
+    def fetch_pages(
+        self, stream_slice: Mapping[str, Any], listing: ListingHelpers = NO_HELPERS
+    ) -> Iterator[FetchedPage]:
         """Pages of records for one CDK slice. Items become records here, on the worker: a page of
-        records takes far less memory than the parsed page it came from, and it is what waits."""
+        records takes far less memory than the parsed page it came from, and it is what waits.
+        `listing`: the handle the slice's listings offer their later pages to idle workers through."""
         transform = self.record_transform()
         records_field = self.records_field
         key_of = self.repeat_key_getter()
         previous_keys: set[Any] = set()
-        lines_stream_name = (
-            self.name if self.emits_record_lines and self.writes_lines_on_worker and key_of is None else None
+        name = self.name
+        encoder = (
+            self.context.encoder if self.writes_lines_on_worker and key_of is None else MESSAGE_PER_RECORD
         )
         for request_slice in self.request_slices(stream_slice):
 
@@ -238,13 +243,9 @@ class TikTokStream(HttpStream, ABC):
                 data: Mapping[str, Any], request_slice: Mapping[str, Any] = request_slice
             ) -> FetchedPage:
                 items = data.get(records_field) or []
-                if not lines_stream_name:
-                    return self.records_of(items, request_slice, transform)
-                # Each record is written and let go before the next is built: no page of records in memory.
-                lines = record_lines(lines_stream_name, self.each_record(items, request_slice, transform))
-                return lines if lines.count else []
+                return encoder.page(name, self.each_record(items, request_slice, transform))
 
-            for records in self.fetch_listing(request_slice, to_records):
+            for records in self.fetch_listing(request_slice, to_records, listing):
                 if key_of is not None:
                     records, previous_keys = drop_repeats(records, previous_keys, key_of)
                 yield records
@@ -267,25 +268,28 @@ class TikTokStream(HttpStream, ABC):
                 yield record
 
     def fetch_listing(
-        self, request_slice: Mapping[str, Any], convert: Callable[[Mapping[str, Any]], Any]
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
         """Every page of one listing, following `page_info`, each passed through `convert(data)`.
 
         The first page says how many there are; the rest are offered to idle workers to fetch ahead
-        (`prefetch.PagesAhead`), and still converted here, in order. The parsed page and its response
-        are dropped before the result is handed on: a generator suspended at `yield` keeps its
-        locals alive, and a waiting worker must hold only the result.
+        through `listing` (see `pipeline.listing`), and still converted here, in order. The parsed
+        page and its response are dropped before the result is handed on: a generator suspended at
+        `yield` keeps its locals alive, and a waiting worker must hold only the result.
         """
         converted, page_token, last_page = self._fetch_and_convert(request_slice, None, convert)
         yield converted
         if not page_token:
             return
         pages_ahead = PagesAhead(
-            lambda page: self._fetch_next_page(request_slice, {}, {"page": page})[1],
+            lambda page: self.fetch_page(request_slice, {"page": page}),
             first=page_token["page"],
             last=last_page,
         )
-        with offered_to_idle_workers(pages_ahead):
+        with listing.offering(pages_ahead):
             while page_token:
                 # No local keeps the response: it is dropped before the page is handed on.
                 converted, page_token, _ = self._fetch_and_convert(
@@ -311,7 +315,7 @@ class TikTokStream(HttpStream, ABC):
         """
         for attempt in range(1, UNUSABLE_BODY_ATTEMPTS + 1):
             if response is None:
-                _, response = self._fetch_next_page(request_slice, {}, page_token)
+                response = self.fetch_page(request_slice, page_token)
             with PARSE_LOCK:
                 try:
                     data, converted = convert_page(
@@ -330,24 +334,15 @@ class TikTokStream(HttpStream, ABC):
                     response = None
         raise AssertionError("unreachable")
 
-    def _fetch_next_page(
-        self,
-        stream_slice: Mapping[str, Any] | None = None,
-        stream_state: Mapping[str, Any] | None = None,
-        next_page_token: Mapping[str, Any] | None = None,
-    ) -> tuple[requests.PreparedRequest, requests.Response]:
-        started = time.monotonic()
-        try:
-            return super()._fetch_next_page(stream_slice, stream_state, next_page_token)
-        except AirbyteTracedException as error:
-            # Retries ran out: the message says how many attempts, how long, and for which request.
-            raise gave_up(error, self._http_client, time.monotonic() - started) from None
+    def retries_ran_out(self, error: AirbyteTracedException, client: HttpClient, seconds: float) -> Exception:
+        # The message says how many attempts, how long, and for which request.
+        return gave_up(error, client, seconds)
 
     def pages(self, stream_slice: Mapping[str, Any]) -> Iterable[FetchedPage]:
         """Prefetched pages of a planned slice, or fetched here and now."""
         prefetcher = self.context.prefetcher
         feed = prefetcher.take(slice_key(self.name, stream_slice)) if prefetcher else None
-        return feed if feed is not None else self.fetch_pages(stream_slice)
+        return feed if feed is not None else self.fetch_pages(stream_slice, NO_HELPERS)
 
     # --- emitting: main thread, in slice order ------------------------------------------------------
 
@@ -389,16 +384,7 @@ class TikTokStream(HttpStream, ABC):
         # advertisers are still read, and the stream reports the failure once all of them are done.
         try:
             pages = self.read_slice_pages(sync_mode, stream_slice or {}, stream_state or {})
-            if self.emits_record_lines:
-                name = self.name
-                for page in pages:
-                    if page.__class__ is RecordLines:
-                        yield page
-                    elif page:
-                        yield record_lines(name, page)
-            else:
-                for page in pages:
-                    yield from page
+            yield from self.context.encoder.messages(self.name, pages)
         except AccessDenied as denied:
             with_scope_hint(denied)
             self.logger.error(denied.message)

@@ -15,7 +15,7 @@ from typing import Any
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
-from ..prefetch import Page
+from ..pipeline.events import Page
 from ..state import AdvertiserCursors
 from ..timestamps import utc_timestamp
 from .base import MAX_PAGE_SIZE, SyncContext, TikTokStream

@@ -18,7 +18,8 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from ..api.client import TikTokApi
 from ..api.errors import AccessDenied
-from ..prefetch import Page
+from ..pipeline.events import Page
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from .base import PERMISSION_SCOPES, SyncContext, last_page_of
 from .entities import AdvertiserObjectStream, EntityKind, EntityStream
 
@@ -129,7 +130,9 @@ class GmvMaxStoreStream(AdvertiserObjectStream):
     def primary_key(self) -> list[str]:
         return ["advertiser_id", "store_id"]
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
+    def fetch_pages(
+        self, stream_slice: Mapping[str, Any], listing: ListingHelpers = NO_HELPERS
+    ) -> Iterator[Page]:
         # The directory's answer is the listing: the report streams need it anyway.
         advertiser_id = stream_slice["advertiser_id"]
         yield [self.transform(dict(store), stream_slice) for store in self.directory.stores(advertiser_id)]

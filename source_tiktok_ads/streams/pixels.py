@@ -21,7 +21,8 @@ from airbyte_cdk.sources.streams.http.error_handlers import ErrorHandler, ErrorR
 
 from ..api.envelope import envelope_of
 from ..api.errors import PARAMETER_CODE, TikTokErrorHandler, raise_for_stream_handled_code
-from ..prefetch import Page
+from ..pipeline.events import Page
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..reports.windows import windows
 from .base import SyncContext, TikTokStream
 from .entities import AdvertiserObjectStream, EntityKind
@@ -282,7 +283,9 @@ class PixelInstantPageEvents(TikTokStream):
             for goal in INSTANT_PAGE_GOALS
         ]
 
-    def fetch_pages(self, stream_slice: Mapping[str, Any]) -> Iterator[Page]:
+    def fetch_pages(
+        self, stream_slice: Mapping[str, Any], listing: ListingHelpers = NO_HELPERS
+    ) -> Iterator[Page]:
         combinations = self.request_slices(stream_slice)
         skipped = SkippedCombinations(self.name, stream_slice["advertiser_id"], len(combinations))
         for combination in combinations:

@@ -19,7 +19,7 @@ from typing import Any
 
 from airbyte_cdk.models import SyncMode
 
-from ..prefetch import Page
+from ..pipeline.events import Page
 from .base import PERMISSION_SCOPES, SyncContext
 from .entities import CURSOR_FIELD, EntityKind, EntityStream
 

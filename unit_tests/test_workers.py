@@ -1,4 +1,4 @@
-"""The prefetcher: in-order delivery, bounded buffering, errors handed over, no stuck workers."""
+"""The fetch-ahead workers: in-order delivery, bounded buffering, errors handed over, no stuck workers."""
 
 from __future__ import annotations
 
@@ -9,15 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from source_tiktok_ads.prefetch import (
-    PAGE_PERMITS_PER_WORKER,
-    PAGES_AHEAD_OF_READER,
-    PAGES_PER_FEED,
-    PagesAhead,
-    Prefetcher,
-    offered_to_idle_workers,
-    slice_key,
-)
+from source_tiktok_ads.pipeline.events import Reservation
+from source_tiktok_ads.pipeline.feed import PAGES_PER_FEED, Feed
+from source_tiktok_ads.pipeline.listing import NO_HELPERS, PAGES_AHEAD_OF_READER, ListingHelpers, PagesAhead
+from source_tiktok_ads.pipeline.page_permits import PagePermits
+from source_tiktok_ads.pipeline.workers import PAGE_PERMITS_PER_WORKER, Prefetcher, slice_key
 
 
 class Source:
@@ -29,7 +25,7 @@ class Source:
         self.lock = threading.Lock()
 
     def pages(self, index: int, pages: int = 3, fail_at: int | None = None, delay: float = 0.0):
-        def generate() -> Iterator[list[dict]]:
+        def generate(listing: ListingHelpers = NO_HELPERS) -> Iterator[list[dict]]:
             with self.lock:
                 self.started.append(index)
             for page in range(pages):
@@ -155,9 +151,9 @@ def test_every_permit_comes_back_whatever_the_reader_skips_or_abandons(seed: int
     finally:
         prefetcher.close()
     deadline = time.monotonic() + 5
-    while prefetcher._budget.free != 5 and time.monotonic() < deadline:
+    while prefetcher.permits.free != 5 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert prefetcher._budget.free == 5
+    assert prefetcher.permits.free == 5
 
 
 def test_errors_are_raised_to_the_reader_of_that_slice_only() -> None:
@@ -228,10 +224,9 @@ class Listing:
             with self.lock:
                 self.in_flight -= 1
 
-    def pages(self) -> Iterator[list[dict]]:
+    def pages(self, listing: ListingHelpers = NO_HELPERS) -> Iterator[list[dict]]:
         yield self.fetch(1)
-        pages_ahead = PagesAhead(self.fetch, first=2, last=self.last)
-        with offered_to_idle_workers(pages_ahead):
+        with listing.offering(PagesAhead(self.fetch, first=2, last=self.last)) as pages_ahead:
             for page in range(2, self.last + 1):
                 yield pages_ahead.take(page)
 
@@ -329,3 +324,17 @@ def test_a_listing_the_reader_abandons_stops_its_helpers() -> None:
         assert len(long.fetched_by) == fetched < 5 + PAGES_PER_FEED + PAGES_AHEAD_OF_READER + 3
     finally:
         prefetcher.close()
+
+
+def test_the_permit_count_is_asked_each_time_so_it_may_change_during_a_read() -> None:
+    total = 2
+    permits = PagePermits(lambda: total)
+    feed = Feed(permits)
+    assert [permits.reserve(feed), permits.reserve(feed)] == [Reservation.PERMIT, Reservation.PERMIT]
+    assert permits.free == 0
+    total = 3
+    assert permits.free == 1 and permits.reserve(feed) is Reservation.PERMIT
+    permits.set_current(feed)
+    assert permits.reserve(feed) is Reservation.EXEMPT  # the slice being read needs none
+    feed.cancel()
+    assert permits.reserve(feed) is Reservation.CANCELLED

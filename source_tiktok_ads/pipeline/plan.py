@@ -17,12 +17,12 @@ from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 
-from .api.budget import WINDOW_MARGIN
-from .config import DEFAULT_START_DATE, TikTokAdsConfig
-from .prefetch import slice_key
+from ..api.budget import WINDOW_MARGIN
+from ..config import DEFAULT_START_DATE, TikTokAdsConfig
+from ..reports.stream import ReportStream
+from ..streams.base import TikTokStream
 from .progress import count, counted, duration
-from .reports.stream import ReportStream
-from .streams.base import TikTokStream
+from .workers import SliceKey, SlicePages, slice_key
 
 
 def least_seconds(requests: int, requests_per_second: float, requests_per_minute: int) -> float:
@@ -104,13 +104,13 @@ def plan_read(
     state: list[AirbyteStateMessage] | None,
     logger: logging.Logger,
     summary: ReadPlan | None = None,
-) -> list[tuple[tuple[str, str], partial]]:
+) -> list[tuple[SliceKey, SlicePages]]:
     """The CDK reads the catalog's streams in order and each stream's slices in order; this lists the
     same slices, computed from the same state, and hands them to the streams to reuse. `summary`, if
     given, adds up what they cost."""
     by_name = {stream.name: stream for stream in streams}
     state_manager = ConnectorStateManager(state=state)
-    entries = []
+    entries: list[tuple[SliceKey, SlicePages]] = []
     for configured in catalog.streams:
         stream = by_name.get(configured.stream.name)
         if not isinstance(stream, TikTokStream):

@@ -23,7 +23,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_tiktok_ads import SourceTiktokAds
 from source_tiktok_ads.config import parse_config
-from source_tiktok_ads.record_lines import RecordLines, record_lines
+from source_tiktok_ads.pipeline.encoder import RECORD_LINES, RecordLines, record_lines
 from source_tiktok_ads.run import TikTokAdsEntrypoint
 from source_tiktok_ads.streams.base import TikTokStream
 
@@ -118,7 +118,7 @@ def test_report_pages_are_written_on_the_worker_and_entity_pages_are_not() -> No
             json=lambda request, context: no_rf if "%5B%22RESERVATION_RF%22%5D" in request.url else listing,
         )
         as_records = list(report.fetch_pages(window))
-        report.emits_record_lines = campaigns.emits_record_lines = True
+        report.context.encoder = campaigns.context.encoder = RECORD_LINES
         as_lines = list(report.fetch_pages(window))
         # Campaign records are filtered by cursor on the main thread: they stay records until then.
         campaign_pages = list(campaigns.fetch_pages({"advertiser_id": "111"}))

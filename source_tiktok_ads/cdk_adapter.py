@@ -1,0 +1,275 @@
+"""Every use the connector makes of airbyte-cdk internals, in one place.
+
+The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedException) is used where
+it is needed. What is not public lives here: the two CDK functions copied with a change (the read
+loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
+final error, the private method a page request goes through, the print buffer stdout is written
+through, and the per-stream "runtimes" log line held back until the read ends.
+
+`unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
+private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
+checks that every private attribute read here exists: a CDK upgrade that changes one fails there,
+naming what to re-check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import tempfile
+import time
+from abc import ABC
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
+from airbyte_cdk.logger import is_platform_debug_log_enabled
+from airbyte_cdk.models import (
+    AirbyteMessage,
+    AirbyteStreamStatus,
+    ConfiguredAirbyteStream,
+    StreamDescriptor,
+)
+from airbyte_cdk.models import Type as MessageType
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager, HashableStreamDescriptor
+from airbyte_cdk.sources.streams import Stream
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
+from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from .pipeline.encoder import RecordLines
+from .scrub import scrub_every_output
+
+# The airbyte-cdk release the copies and private reads below were checked against (pinned in pyproject).
+CHECKED_AGAINST = "7.39.1"
+
+# --- HTTP: a page request, and what the CDK knows when its retries run out --------------------------
+
+
+@dataclass(frozen=True)
+class RetriedRequest:
+    """A request whose retries ran out, as the CDK's exception and HTTP client know it."""
+
+    last_error: BaseException | None
+    attempts: int | None
+    stream_descriptor: StreamDescriptor | None
+
+
+def retried_request(error: AirbyteTracedException, client: HttpClient) -> RetriedRequest:
+    """The last error, attempt count and stream of `error`, read from private attributes; read
+    defensively, so a CDK change loses the detail, never the error."""
+    last = getattr(error, "_exception", None)
+    attempts = getattr(client, "_request_attempt_count", {})
+    request = getattr(last, "request", None)
+    return RetriedRequest(
+        last_error=last,
+        attempts=attempts.get(request) if request is not None else None,
+        stream_descriptor=getattr(error, "_stream_descriptor", None),
+    )
+
+
+class AdaptedHttpStream(HttpStream, ABC):
+    """HttpStream whose page requests go through `fetch_page`, with a hook for when retries run out."""
+
+    def fetch_page(
+        self, request_slice: Mapping[str, Any], page_token: Mapping[str, Any] | None
+    ) -> requests.Response:
+        """The response for one page of one listing, after the CDK's retries."""
+        return self._fetch_next_page(request_slice, {}, page_token)[1]
+
+    def _fetch_next_page(
+        self,
+        stream_slice: Mapping[str, Any] | None = None,
+        stream_state: Mapping[str, Any] | None = None,
+        next_page_token: Mapping[str, Any] | None = None,
+    ) -> tuple[requests.PreparedRequest, requests.Response]:
+        started = time.monotonic()
+        try:
+            return super()._fetch_next_page(stream_slice, stream_state, next_page_token)
+        except AirbyteTracedException as error:
+            raise self.retries_ran_out(error, self._http_client, time.monotonic() - started) from None
+
+    def retries_ran_out(self, error: AirbyteTracedException, client: HttpClient, seconds: float) -> Exception:
+        """The error to raise when the CDK gave up on a request after `seconds`."""
+        return error
+
+
+# --- The read loop ----------------------------------------------------------------------------------
+
+
+class RuntimesOnce(logging.Filter):
+    """Holds back the CDK's "<source> runtimes:" block, which `AbstractSource.read` logs after every
+    stream, each time with every stream so far; `log_latest` logs the last one once."""
+
+    def __init__(self, source_name: str) -> None:
+        super().__init__()
+        self._prefix = f"{source_name} runtimes:\n"
+        self._latest: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args or not isinstance(record.msg, str) or not record.msg.startswith(self._prefix):
+            return True
+        self._latest = record.msg
+        return False
+
+    def log_latest(self, logger: logging.Logger) -> None:
+        if self._latest is not None:
+            logger.info(self._latest)
+            self._latest = None
+
+
+@contextmanager
+def runtimes_logged_once(logger: logging.Logger, source_name: str) -> Iterator[None]:
+    """While a read runs, the CDK's runtimes block is held back; it is logged once when the read ends."""
+    runtimes = RuntimesOnce(source_name)
+    logger.addFilter(runtimes)
+    try:
+        yield
+    finally:
+        logger.removeFilter(runtimes)
+        runtimes.log_latest(logger)
+
+
+class AdaptedSource(AbstractSource, ABC):
+    """AbstractSource whose streams that `reads_pages` are read a page a message, counted by the
+    records a page holds. Its `read` should run inside `runtimes_logged_once`."""
+
+    def reads_pages(self, stream: Stream) -> bool:
+        """Whether the CDK's loop over `stream`'s messages is ours (`_read_stream`)."""
+        return False
+
+    def records_read(self, stream: Stream, records: int) -> None:
+        """`records` more records of `stream` were read."""
+
+    def _read_stream(
+        self,
+        logger: logging.Logger,
+        stream_instance: Stream,
+        configured_stream: ConfiguredAirbyteStream,
+        state_manager: ConnectorStateManager,
+        internal_config: InternalConfig,
+    ) -> Iterator[AirbyteMessage]:
+        """airbyte-cdk's loop over one stream's messages, with records counted through `RecordLines`.
+
+        The CDK counts messages; its "Read N records" line would count pages. The rest is the same:
+        the stream's state is set from the saved one, the stream is marked RUNNING at its first record,
+        and queued messages (logs) go out between records.
+        """
+        if not self.reads_pages(stream_instance):
+            yield from super()._read_stream(
+                logger, stream_instance, configured_stream, state_manager, internal_config
+            )
+            return
+        if internal_config.page_size:
+            logger.info(f"Setting page size for {stream_instance.name} to {internal_config.page_size}")
+            stream_instance.page_size = internal_config.page_size  # type: ignore[attr-defined]
+        stream_instance.log_stream_sync_configuration()
+        stream_name = configured_stream.stream.name
+        stream_state = state_manager.get_stream_state(stream_name, stream_instance.namespace)
+        if stream_state == {"__ab_no_cursor_state_message": True}:  # the CDK's terminal full-refresh marker
+            stream_state = {}
+        stream_instance.state = stream_state  # type: ignore[attr-defined]
+        logger.info(f"Setting state of {self.name} stream to {stream_state}")
+        messages = stream_instance.read(
+            configured_stream, logger, self._slice_logger, stream_state, state_manager, internal_config
+        )
+        records = 0
+        logger.info(f"Syncing stream: {stream_name} ")
+        for data_or_message in messages:
+            message = self._get_message(data_or_message, stream_instance)
+            if message.type == MessageType.RECORD:
+                if records == 0:
+                    logger.info(f"Marking stream {stream_name} as RUNNING")
+                    yield stream_status_as_airbyte_message(
+                        configured_stream.stream, AirbyteStreamStatus.RUNNING
+                    )
+                added = message.count if isinstance(message, RecordLines) else 1
+                records += added
+                self.records_read(stream_instance, added)
+            yield from self._emit_queued_messages()
+            yield message
+        logger.info(f"Read {records} records from {stream_name} stream")
+
+
+# --- The entry point ----------------------------------------------------------------------------------
+
+
+class RecordLinesEntrypoint(AirbyteEntrypoint):
+    """AirbyteEntrypoint whose `read` writes each `RecordLines` message (a page of records) as it is,
+    and counts its records for the state messages' record counts."""
+
+    @staticmethod
+    def handle_record_counts(
+        message: AirbyteMessage, stream_message_count: defaultdict[HashableStreamDescriptor, float]
+    ) -> AirbyteMessage:
+        if isinstance(message, RecordLines):
+            stream_message_count[HashableStreamDescriptor(name=message.record.stream)] += message.count
+            return message
+        return AirbyteEntrypoint.handle_record_counts(message, stream_message_count)
+
+    def run(self, parsed_args: argparse.Namespace) -> Iterable[str | bytes]:
+        """The CDK's messages as strings, and each page of records as its UTF-8 lines (bytes)."""
+        if parsed_args.command != "read" or not isinstance(self.source, AdaptedSource):
+            yield from super().run(parsed_args)
+            return
+        # airbyte-cdk's run() for `read`, except that it serialises every message with a static
+        # method we cannot override, so a page of records would come out as one empty record.
+        debug = getattr(parsed_args, "debug", False) or is_platform_debug_log_enabled()
+        logging.getLogger("airbyte").setLevel(logging.DEBUG if debug else logging.INFO)
+        self.logger.setLevel(logging.DEBUG if debug else logging.INFO)
+        source_spec = self.source.spec(self.logger)
+        try:
+            with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as temp_dir:
+                os.environ[ENV_REQUEST_CACHE_PATH] = temp_dir
+                config = self.source.configure(self.source.read_config(parsed_args.config), temp_dir)
+                yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
+                catalog = self.source.read_catalog(parsed_args.catalog)
+                state = self.source.read_state(parsed_args.state)
+                self.source.writes_record_lines = True  # type: ignore[attr-defined]
+                for message in self.read(source_spec, config, catalog, state):
+                    yield (
+                        message.lines
+                        if isinstance(message, RecordLines)
+                        else self.airbyte_message_to_string(message)
+                    )
+        finally:
+            yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
+
+
+def scrub_print_buffer() -> None:
+    """Scrub every output, the CDK's print buffer included (see `scrub.scrub_every_output`)."""
+    scrub_every_output(PRINT_BUFFER)
+
+
+def write_record_lines(lines: bytes) -> None:
+    """A page of RECORD lines straight to stdout, after everything printed before it.
+
+    Through print() a large page would be decoded, copied into the CDK's print buffer, copied out and
+    encoded again; written as bytes it is copied once, into stdout's own buffer.
+    """
+    with PRINT_BUFFER.lock:
+        PRINT_BUFFER.flush()  # what print() holds goes out first (and stdout's text layer is flushed)
+        stdout = sys.__stdout__.buffer  # type: ignore[union-attr]
+        stdout.write(lines)
+        stdout.write(b"\n")
+
+
+def launch(entrypoint: AirbyteEntrypoint, parsed_args: argparse.Namespace) -> None:
+    """airbyte_cdk.entrypoint.launch, for an entry point of ours (launch has no parameter for it)
+    that may yield pages of records as bytes."""
+    with PRINT_BUFFER:
+        for message in entrypoint.run(parsed_args):
+            if message.__class__ is bytes:
+                write_record_lines(message)  # type: ignore[arg-type]
+            else:
+                print(f"{message}\n", end="")

@@ -1,0 +1,84 @@
+"""One read's pipeline, set up before the CDK reads the streams and taken down after: the plan of
+every slice, the fetch-ahead workers, the output encoder and the progress lines."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
+from airbyte_cdk.sources.streams import Stream
+
+from ..api.budget import WINDOW_MARGIN, AdaptiveBudget
+from ..streams.base import SyncContext, TikTokStream
+from .encoder import OutputEncoder
+from .plan import ReadPlan, plan_read
+from .progress import ReadProgress, progress_interval
+from .workers import Prefetcher
+
+
+class ReadSession:
+    def __init__(self, context: SyncContext, prefetcher: Prefetcher, progress: ReadProgress) -> None:
+        self._context = context
+        self._prefetcher = prefetcher
+        self._progress = progress
+
+    @classmethod
+    def start(
+        cls,
+        streams: Iterable[Stream],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None,
+        logger: logging.Logger,
+        encoder: OutputEncoder,
+        interval: float | None = None,
+    ) -> ReadSession:
+        """Plans the read, logs the plan, and starts fetching ahead. `interval`: seconds between
+        progress lines (None: `pipeline.progress.progress_interval()`)."""
+        streams = list(streams)
+        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
+        context.encoder = encoder
+        summary = ReadPlan()
+        entries = plan_read(streams, catalog, state, logger, summary)
+        if context.directory.failure is not None:
+            # Planning looked the advertisers up; without them no stream can be read, so the run fails
+            # once with that error (before fetching anything ahead) instead of once per stream.
+            raise context.directory.failure
+        prefetcher = Prefetcher(context.config.num_workers)
+        context.prefetcher = prefetcher
+        # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
+        progress = _logged_plan(context, summary, logger, interval or progress_interval())
+        prefetcher.plan(entries)
+        context.progress = progress
+        progress.start()
+        return cls(context, prefetcher, progress)
+
+    def finish(self) -> None:
+        """Logs the final counts and stops the workers (also when the read failed)."""
+        self._progress.finish()
+        self._context.progress = None
+        self._context.prefetcher = None
+        self._prefetcher.close()
+
+
+def _logged_plan(
+    context: SyncContext, summary: ReadPlan, logger: logging.Logger, interval: float
+) -> ReadProgress:
+    """Logs the plan, and returns the counter of the read's progress."""
+    budget = context.api_budget
+
+    def requests_sent() -> int:
+        return budget.requests_sent if isinstance(budget, AdaptiveBudget) else 0
+
+    planning_requests = requests_sent()
+    for line in summary.lines(context.config, planning_requests):
+        logger.info(line)
+    return ReadProgress(
+        summary.slices,
+        summary.slice_requests,
+        summary.min_requests(planning_requests),
+        requests_sent,
+        context.config.requests_per_second / WINDOW_MARGIN,
+        logger,
+        interval=interval,
+    )

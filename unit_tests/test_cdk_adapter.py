@@ -1,0 +1,182 @@
+"""`cdk_adapter` against the installed airbyte-cdk: the functions it copied or relies on have not
+changed, the private attributes it reads exist, and the runtimes block is logged once per read."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import inspect
+import logging
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import requests
+from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint, launch
+from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams.http import HttpStream
+from airbyte_cdk.sources.streams.http.http_client import HttpClient
+from airbyte_cdk.sources.streams.http.rate_limiting import user_defined_backoff_handler
+from airbyte_cdk.utils.event_timing import EventTimer
+from airbyte_cdk.utils.print_buffer import PrintBuffer
+from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+from source_tiktok_ads import cdk_adapter
+from source_tiktok_ads.cdk_adapter import CHECKED_AGAINST, RuntimesOnce
+
+from .conftest import raw_config
+from .test_progress import read_with_progress
+
+# Each CDK function the adapter copied or whose private behaviour the connector relies on: the
+# fingerprint of its source in the release `CHECKED_AGAINST`, and what to re-check when it changes.
+FINGERPRINTS: dict[str, tuple[Callable[..., Any], str, str]] = {
+    "AbstractSource._read_stream": (
+        AbstractSource._read_stream,
+        "e0197a47214f50b74221d66c597dee25ac751b0dc5f48a7878a2301ebd7436ea",
+        "copied as AdaptedSource._read_stream: port the change to the copy",
+    ),
+    "AbstractSource.read": (
+        AbstractSource.read,
+        "b499bc5ae82a8b9c4db8e25b1c354d4eb945ab1d23528a79904682353d214dd0",
+        "calls _read_stream per stream, logs timer.report() after each and a stream's failure with "
+        "logger.exception: check that runtimes_logged_once (RuntimesOnce) and reports.keyless_rows.QuietFailures "
+        "still match",
+    ),
+    "EventTimer.report": (
+        EventTimer.report,
+        "20321d55383fc39981c006b3808b916b5bc54408cd2220f0cad56e6565b5d8b0",
+        "RuntimesOnce recognises the block by its first line '<source> runtimes:'",
+    ),
+    "AirbyteEntrypoint.run": (
+        AirbyteEntrypoint.run,
+        "1a805ae949824330e0175a29bf8fb0421d6b8d60dcb11ee6be5748f6c1b7b484",
+        "its `read` branch is copied in RecordLinesEntrypoint.run: port the change to the copy",
+    ),
+    "AirbyteEntrypoint.handle_record_counts": (
+        AirbyteEntrypoint.handle_record_counts,
+        "808d1e025b2ce7c088ea3bc21195717ba6cdd93fd32c5a0395a5ff9728ff1dc0",
+        "RecordLinesEntrypoint.handle_record_counts counts a page's records and defers the rest to it",
+    ),
+    "launch": (
+        launch,
+        "72c55de6b9ed857b902e8e7db1eb49297ac4d2970d1da2fc94cd6c2c4ac14c68",
+        "cdk_adapter.launch does its job for our entry point: port the change",
+    ),
+    "HttpStream._fetch_next_page": (
+        HttpStream._fetch_next_page,
+        "8030df7fe3b58a9bc1ad2a71e520a469e72ef4546b9e5041ac52537b61c12269",
+        "every page request goes through it (AdaptedHttpStream): check its signature and return value",
+    ),
+    "HttpClient._send": (
+        HttpClient._send,
+        "fe0d3b2f7bd2c652e65ea1aeee41abc12bc368cc802f5c28e1fac656bb182d7e",
+        "counts attempts in _request_attempt_count, which retried_request reads for the give-up message",
+    ),
+    "AirbyteTracedException.__init__": (
+        AirbyteTracedException.__init__,
+        "e2ec893c053d0ef1ca4235d923b7c8dd4983696011de3edc80b23b2bf54b49a5",
+        "retried_request reads _exception and _stream_descriptor",
+    ),
+    "PrintBuffer.write": (
+        PrintBuffer.write,
+        "66884760eb79863b898a443b97c1d5f14f5f9ce9adb647325bf48d51888ca93f",
+        "scrub_every_output wraps it",
+    ),
+    "PrintBuffer.flush": (
+        PrintBuffer.flush,
+        "53528ba0262b7b7bf2950fe1411f0041625f49d79d00e53d3c86307a11d5e47c",
+        "write_record_lines flushes it under its lock before writing bytes to stdout",
+    ),
+    "user_defined_backoff_handler": (
+        user_defined_backoff_handler,
+        "e585b90aafebe86994e84615ada11d9e29395eb5a206de9de00a08ded913d413",
+        "api/retry_log rewords its 'UserDefinedBackoffException: Rate limit exceeded' line",
+    ),
+}
+
+
+def fingerprint(function: Callable[..., Any]) -> str:
+    """sha256 of the source, dedented, without trailing spaces or blank lines."""
+    lines = textwrap.dedent(inspect.getsource(function)).splitlines()
+    normalised = "\n".join(line.rstrip() for line in lines if line.strip())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def test_the_installed_cdk_is_the_release_the_adapter_was_checked_against() -> None:
+    assert importlib.metadata.version("airbyte-cdk") == CHECKED_AGAINST
+
+
+@pytest.mark.parametrize("name", sorted(FINGERPRINTS))
+def test_cdk_functions_copied_or_relied_on_are_unchanged(name: str) -> None:
+    function, expected, recheck = FINGERPRINTS[name]
+    assert fingerprint(function) == expected, (
+        f"airbyte-cdk's {name} changed since {CHECKED_AGAINST}: {recheck} (source_tiktok_ads/cdk_adapter.py), "
+        "then update its fingerprint here."
+    )
+
+
+class Page(HttpStream):
+    url_base = "https://example.invalid/"
+    primary_key = None
+
+    def path(self, **kwargs: Any) -> str:
+        return "page"
+
+    def next_page_token(self, response: requests.Response) -> None:
+        return None
+
+    def parse_response(self, response: requests.Response, **kwargs: Any) -> list[Any]:
+        return []
+
+
+def test_every_private_attribute_the_adapter_reads_exists() -> None:
+    client = HttpClient("test", logging.getLogger("test"))
+    assert isinstance(client._request_attempt_count, dict)
+    error = AirbyteTracedException(message="x")
+    assert error._exception is None and error._stream_descriptor is None
+    assert isinstance(Page()._http_client, HttpClient)
+    for name in ("_read_stream", "_emit_queued_messages", "_get_message", "_slice_logger"):
+        assert hasattr(AbstractSource, name), name
+    assert callable(AirbyteEntrypoint._emit_queued_messages)
+    assert callable(HttpStream._fetch_next_page)
+    assert hasattr(PRINT_BUFFER, "lock") and callable(PRINT_BUFFER.flush)
+
+
+def test_retried_request_reads_what_the_cdk_knows() -> None:
+    request = requests.Request("GET", "https://example.invalid/").prepare()
+    client = HttpClient("test", logging.getLogger("test"))
+    client._request_attempt_count[request] = 3
+    last = requests.RequestException("boom", request=request)
+    retried = cdk_adapter.retried_request(AirbyteTracedException(message="x", exception=last), client)
+    assert retried.last_error is last and retried.attempts == 3 and retried.stream_descriptor is None
+
+
+def test_runtimes_once_holds_every_block_and_logs_the_last(caplog: pytest.LogCaptureFixture) -> None:
+    logger = logging.getLogger("test_runtimes_once")
+    runtimes = RuntimesOnce("SourceTiktokAds")
+    logger.addFilter(runtimes)
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        for streams in (["a"], ["a", "b"]):
+            logger.info("SourceTiktokAds runtimes:\n" + "\n".join(streams))
+            logger.info("Finished syncing a")
+        logger.removeFilter(runtimes)
+        runtimes.log_latest(logger)
+    assert [record.getMessage() for record in caplog.records] == [
+        "Finished syncing a",
+        "Finished syncing a",
+        "SourceTiktokAds runtimes:\na\nb",
+    ]
+
+
+def test_a_multi_stream_read_logs_the_runtimes_block_once_at_the_end() -> None:
+    output, _ = read_with_progress(raw_config(start_date="2026-01-01", end_date="2026-01-03"), interval=30)
+    messages = [log.log.message for log in output.logs]
+    blocks = [message for message in messages if message.startswith("SourceTiktokAds runtimes:\n")]
+    assert len(blocks) == 1
+    # The one block times every stream of the read, and comes after the last stream finished.
+    assert all(
+        f"Syncing stream {name}" in blocks[0]
+        for name in ("ads_reports_daily", "ads_reports_lifetime", "campaigns")
+    )
+    assert messages.index(blocks[0]) > messages.index("Finished syncing campaigns")
