@@ -14,6 +14,8 @@ from collections import deque
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .seeding import make_id, seeded_hash
+
 if TYPE_CHECKING:
     from .dataset import Dataset
     from .server import Call, Emulator
@@ -123,8 +125,6 @@ class GmvMaxWorld:
     """Stores, campaigns and per-unit delivery of every advertiser."""
 
     def __init__(self, ds: Dataset) -> None:
-        from .dataset import _h, _make_id
-
         self.ds = ds
         seed = ds.spec.seed
         self.stores: dict[str, list[dict[str, Any]]] = {}
@@ -165,7 +165,7 @@ class GmvMaxWorld:
                     continue
                 for kind in (PRODUCT, PRODUCT, LIVE):
                     n_campaign += 1
-                    cid = _make_id(1, seed, 800_000_000 + n_campaign)
+                    cid = make_id(1, seed, 800_000_000 + n_campaign)
                     campaigns.append(
                         {
                             "advertiser_id": adv_id,
@@ -176,7 +176,7 @@ class GmvMaxWorld:
                             "secondary_status": "CAMPAIGN_STATUS_ENABLE",
                             "roi_protection_compensation_status": "NOT_ELIGIBLE",
                             "create_time": created,
-                            "modify_time": _ts_plus(created, _h(seed, cid) % 20),
+                            "modify_time": _ts_plus(created, seeded_hash(seed, cid) % 20),
                         }
                     )
                     self.store_of[cid] = store_id
@@ -202,10 +202,8 @@ class GmvMaxWorld:
     def unit(self, campaign_id: str, spu: str, item: str, day: date) -> tuple[int, int, int, int, int]:
         """(cost in cents, orders, revenue in cents, product impressions, product clicks) of one unit-day.
         About one post-day in five has no cost; orders still come (organic sales of promoted products)."""
-        from .dataset import _h
-
-        h = _h(self.ds.spec.seed, campaign_id, spu, item, day)
-        factor = self.ds._profile[self.owner_of[campaign_id]][4]
+        h = seeded_hash(self.ds.spec.seed, campaign_id, spu, item, day)
+        factor = self.ds.account_profile(self.owner_of[campaign_id])[4]
         cost = 0 if h % 5 == 0 else (500 + h % 20000) * factor
         orders = (h >> 16) % 7
         revenue = orders * (1500 + (h >> 24) % 6000) * factor

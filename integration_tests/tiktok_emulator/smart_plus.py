@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from .seeding import make_id, seeded_hash, ts
+
 if TYPE_CHECKING:
     from .dataset import Dataset
     from .server import Call, Emulator
@@ -42,8 +44,6 @@ _CREATION_KEYS = {"creation_filter_start_time", "creation_filter_end_time"}
 
 def add_smart_plus(ds: Dataset) -> None:
     """Give every advertiser `spec.upgraded_smart_plus_campaigns` Upgraded Smart+ campaigns."""
-    from .dataset import _h, _make_id, _ts
-
     spec, seed = ds.spec, ds.spec.seed
     ds.smart_plus_ads = []
     ds.smart_plus_ids = {"campaign": set(), "adgroup": set()}
@@ -52,14 +52,14 @@ def add_smart_plus(ds: Dataset) -> None:
 
     def next_id(kind: str, digit: int) -> str:
         counters[kind] += 1
-        return _make_id(digit, seed, ID_OFFSET + counters[kind])
+        return make_id(digit, seed, ID_OFFSET + counters[kind])
 
     for a, adv in enumerate(ds.advertisers):
         adv_id = adv["advertiser_id"]
         first_day = ds.days[0]
         for c in range(spec.upgraded_smart_plus_campaigns):
             cid = next_id("campaign", 1)
-            created = _start(first_day) - timedelta(days=20 + _h(seed, cid) % 50)
+            created = _start(first_day) - timedelta(days=20 + seeded_hash(seed, cid) % 50)
             camp = {
                 "advertiser_id": adv_id,
                 "campaign_id": cid,
@@ -73,8 +73,8 @@ def add_smart_plus(ds: Dataset) -> None:
                 "budget_mode": "BUDGET_MODE_DAY",
                 "operation_status": "ENABLE",
                 "secondary_status": "CAMPAIGN_STATUS_ENABLE",
-                "create_time": _ts(created),
-                "modify_time": _ts(created + timedelta(days=3)),
+                "create_time": ts(created),
+                "modify_time": ts(created + timedelta(days=3)),
             }
             ds._add("campaign", camp, False, False, False)
             ds.smart_plus_ids["campaign"].add(cid)
@@ -92,12 +92,15 @@ def add_smart_plus(ds: Dataset) -> None:
                 "budget": 100.0,
                 "budget_mode": "BUDGET_MODE_DAY",
                 "bid_price": 0.0,
-                "targeting_spec": {"location_ids": [ds._profile[adv_id][6][0]], "age_groups": ["AGE_18_24"]},
+                "targeting_spec": {
+                    "location_ids": [ds.account_profile(adv_id)[6][0]],
+                    "age_groups": ["AGE_18_24"],
+                },
                 "placement_type": "PLACEMENT_TYPE_AUTOMATIC",
                 "operation_status": "ENABLE",
                 "secondary_status": "ADGROUP_STATUS_DELIVERY_OK",
-                "create_time": _ts(created + timedelta(hours=1)),
-                "modify_time": _ts(created + timedelta(days=4)),
+                "create_time": ts(created + timedelta(hours=1)),
+                "modify_time": ts(created + timedelta(days=4)),
             }
             ds._add("adgroup", group, False, False, False)
             ds.smart_plus_ids["adgroup"].add(gid)
@@ -107,7 +110,7 @@ def add_smart_plus(ds: Dataset) -> None:
                 creatives = []
                 for m in range(CREATIVES_PER_ASSET_GROUP):
                     ad_id = next_id("ad", 3)
-                    video_id = f"v10033g50000{_h(seed, ad_id) % 10**12:012d}"
+                    video_id = f"v10033g50000{seeded_hash(seed, ad_id) % 10**12:012d}"
                     creative = {
                         "advertiser_id": adv_id,
                         "campaign_id": cid,
@@ -124,15 +127,15 @@ def add_smart_plus(ds: Dataset) -> None:
                         "video_id": video_id,
                         "operation_status": "ENABLE",
                         "secondary_status": "AD_STATUS_DELIVERY_OK",
-                        "create_time": _ts(asset_created + timedelta(minutes=m)),
-                        "modify_time": _ts(asset_created + timedelta(days=1, minutes=m)),
+                        "create_time": ts(asset_created + timedelta(minutes=m)),
+                        "modify_time": ts(asset_created + timedelta(days=1, minutes=m)),
                     }
                     ds._add("ad", creative, False, False, False)
                     ds.asset_group_of[ad_id] = asset_id
                     creatives.append(
                         {
                             # An ad-specific material id: not the creative's ad_id, not the video id.
-                            "ad_material_id": _make_id(5, seed, ID_OFFSET + int(ad_id[-9:])),
+                            "ad_material_id": make_id(5, seed, ID_OFFSET + int(ad_id[-9:])),
                             "material_operation_status": "ENABLE",
                             "creative_info": {
                                 "ad_format": "SINGLE_VIDEO",
@@ -140,7 +143,7 @@ def add_smart_plus(ds: Dataset) -> None:
                                 "video_info": {"video_id": video_id},
                                 "image_info": [],
                                 "identity_type": "CUSTOMIZED_USER",
-                                "identity_id": _make_id(8, seed, a + 1),
+                                "identity_id": make_id(8, seed, a + 1),
                             },
                         }
                     )
@@ -152,8 +155,8 @@ def add_smart_plus(ds: Dataset) -> None:
                     "ad_name": f"Smart+ ad {a + 1}.{c + 1}.{g + 1}",
                     "operation_status": "ENABLE",
                     "secondary_status": "AD_STATUS_DELIVERY_OK",
-                    "create_time": _ts(asset_created),
-                    "modify_time": _ts(asset_created + timedelta(days=2 + g)),
+                    "create_time": ts(asset_created),
+                    "modify_time": ts(asset_created + timedelta(days=2 + g)),
                     "creative_list": creatives,
                     "ad_text_list": [{"ad_text": "Smart+ text 1"}, {"ad_text": "Smart+ text 2"}],
                     "call_to_action_list": [{"call_to_action": "SHOP_NOW"}],
