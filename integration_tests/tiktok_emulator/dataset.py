@@ -21,6 +21,8 @@ from .generate.accounts import AccountProfile
 from .generate.hierarchy import build_hierarchy
 from .generate.library import LIBRARY_KINDS, build_library
 from .generate.pixels import PIXEL_EVENT_TYPES, pixel_event_stats
+from .generate.smart_plus import add_smart_plus
+from .gmv_max import GmvMaxWorld
 from .report_rows import ReportRows
 from .seeding import TS_FORMAT, every
 
@@ -164,13 +166,9 @@ class Dataset:
         self.smart_plus_ids: dict[str, set[str]] = {"campaign": set(), "adgroup": set()}
         self.asset_group_of: dict[str, str] = {}
         if spec.upgraded_smart_plus_campaigns:
-            from .smart_plus import add_smart_plus  # imported late: it reads this module's names
-
             add_smart_plus(self)
-        self.gmv_max: Any = None
+        self.gmv_max: GmvMaxWorld | None = None
         if spec.gmv_max_stores:
-            from .gmv_max import GmvMaxWorld
-
             self.gmv_max = GmvMaxWorld(self)
 
     @classmethod
