@@ -840,7 +840,7 @@ def test_sandbox_mode(http, ds, adv):
 
 
 def test_cli_prints_url_and_serves():
-    root = Path(__file__).parent
+    root = Path(__file__).parent.parent  # integration_tests: where `tiktok_emulator` is importable
     proc = subprocess.Popen(
         [
             sys.executable,
