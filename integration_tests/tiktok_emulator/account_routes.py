@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import credentials, oauth
-from .dataset import ADVERTISER_FIELDS, ADVERTISER_OPTIONAL_FIELDS
+from .entity_fields import ADVERTISER_FIELDS, ADVERTISER_OPTIONAL_FIELDS
 from .errors import ApiError, bad_param
 from .params import json_param, str_list
 

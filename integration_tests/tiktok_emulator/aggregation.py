@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import catalog
+from .buying_types import TOP_VIEW
 from .catalog import ADVERTISER, LEVEL_RANK, Counters
 from .delivery import split_ints
 from .seeding import seeded_hash
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
 
     from .dataset import Dataset, ReportQuery
 
-TOP_VIEW = "RESERVATION_TOP_VIEW"
 # Split weights kept for units that reports ask about again (a few hundred bytes each).
 _WEIGHTS_CACHE_SIZE = 200_000
 # Aggregated results kept: a connector pages through the same query.

@@ -13,38 +13,21 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from . import catalog
-from .aggregation import TOP_VIEW, AggregatedRow, Aggregation
+from .aggregation import AggregatedRow, Aggregation
+from .buying_types import DEFAULT_BUYING_TYPES, TOP_VIEW
 from .delivery import Delivery
-from .entity_fields import ADVERTISER_FIELDS, ADVERTISER_OPTIONAL_FIELDS, ENTITY_FIELDS
+from .entity_fields import ADVERTISER_FIELDS
 from .entity_selection import select_entities
 from .generate.accounts import AccountProfile
 from .generate.hierarchy import build_hierarchy
 from .generate.library import LIBRARY_KINDS, build_library
-from .generate.pixels import PIXEL_EVENT_TYPES, pixel_event_stats
+from .generate.pixels import pixel_event_stats
 from .generate.smart_plus import add_smart_plus
 from .gmv_max import GmvMaxWorld
 from .report_rows import ReportRows
-from .seeding import TS_FORMAT, every
+from .seeding import every
 
 KINDS = ("campaign", "adgroup", "ad")
-DEFAULT_BUYING_TYPES = ("AUCTION", "RESERVATION_RF")
-
-# Importers read these names from here.
-__all__ = [
-    "ADVERTISER_FIELDS",
-    "ADVERTISER_OPTIONAL_FIELDS",
-    "DEFAULT_BUYING_TYPES",
-    "ENTITY_FIELDS",
-    "KINDS",
-    "LIBRARY_KINDS",
-    "PIXEL_EVENT_TYPES",
-    "TOP_VIEW",
-    "TS_FORMAT",
-    "Dataset",
-    "DatasetSpec",
-    "EntityQuery",
-    "ReportQuery",
-]
 
 
 def _today_utc() -> date:
@@ -183,7 +166,16 @@ class Dataset:
         self._adv_extra[adv["advertiser_id"]] = extra
         self._profile[adv["advertiser_id"]] = profile
 
-    def _add(self, kind: str, entity: dict[str, Any], deleted: bool, disabled: bool, top_view: bool) -> None:
+    def _add(
+        self,
+        kind: str,
+        entity: dict[str, Any],
+        deleted: bool,
+        disabled: bool,
+        top_view: bool,
+        secondary_goal: bool = False,
+    ) -> None:
+        """Register a campaign, ad group or ad; ``deleted`` and ``disabled`` count its ancestors too."""
         getattr(self, f"{kind}s").append(entity)
         entity_id = entity[f"{kind}_id"]
         self._by_id[kind][entity_id] = entity
@@ -193,6 +185,13 @@ class Dataset:
             self._disabled.add(entity_id)
         if top_view:
             self._top_view.add(entity_id)
+        if secondary_goal:
+            self._secondary_goal.add(entity_id)
+
+    def _add_library_item(self, kind: str, advertiser_id: str, item: dict[str, Any]) -> None:
+        self._library[kind].setdefault(advertiser_id, []).append(item)
+        if kind == "pixel":
+            self._pixel_owner[item["pixel_id"]] = advertiser_id
 
     def _reach_and_frequency_ids(self) -> set[str]:
         step = self.spec.rf_every

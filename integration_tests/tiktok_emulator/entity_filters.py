@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .dataset import TOP_VIEW, EntityQuery
+from .buying_types import BUYING_TYPES, TOP_VIEW
+from .dataset import EntityQuery
 from .errors import bad_param
 from .params import ids_filter, ts_value
 
@@ -24,7 +25,6 @@ PRIMARY_STATUSES = frozenset(
         "STATUS_DELIVERY_CATALOG",
     }
 )
-BUYING_TYPES = frozenset({"AUCTION", "RESERVATION_RF", TOP_VIEW})
 SYSTEM_ORIGINS = ("TT_ADS_PLATFORM", "PROMOTE")
 
 _COMMON_FILTER_KEYS = frozenset(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .dataset import ENTITY_FIELDS
+from .entity_fields import ENTITY_FIELDS
 from .entity_filters import entity_query
 from .errors import bad_param
 from .paging import page, page_request

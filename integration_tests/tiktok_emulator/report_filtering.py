@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from . import catalog
-from .dataset import TOP_VIEW, ReportQuery
-from .entity_filters import BUYING_TYPES
+from .buying_types import BUYING_TYPES, TOP_VIEW
+from .dataset import ReportQuery
 from .errors import bad_param
 from .params import ids_filter
 

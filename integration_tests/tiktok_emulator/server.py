@@ -19,14 +19,11 @@ import orjson
 from . import credentials, divergent, oauth
 from .call import Call
 from .dataset import Dataset
-from .errors import ADVERTISER_QPS_MESSAGE, CODE_MESSAGES, RATE_LIMIT_MESSAGE, ApiError, bad_param
+from .errors import ADVERTISER_QPS_MESSAGE, CODE_MESSAGES, RATE_LIMIT_MESSAGE, ApiError
 from .faults import FaultPlan, hits
 from .handler import API_PREFIX, make_handler
 from .responses import JSON, NOT_FOUND, http_error
 from .routes import LISTING_KEYS, ROUTES
-
-# Importers read these names from here.
-__all__ = ["API_PREFIX", "ROUTES", "ApiError", "Call", "Emulator", "RecordedRequest", "bad_param"]
 
 _TOKEN_SCOPE = {
     credentials.ACCESS_TOKEN: "all",

@@ -43,16 +43,14 @@ def _add_campaign(
     name = f"{a + 1}.{c + 1}"
     camp, state = build_campaign(ds.spec, timeline, numbers.campaign, adv["advertiser_id"], name)
     ds._add("campaign", camp, state.deleted, state.disabled, state.top_view)
-    location_id = ds._profile[adv["advertiser_id"]][6][0]
+    location_id = ds.account_profile(adv["advertiser_id"])[6][0]
     for g in range(ds.spec.adgroups_per_campaign):
         numbers.adgroup += 1
         group_name = f"{name}.{g + 1}"
         adgroup, group = build_adgroup(
             ds.spec, timeline, numbers.adgroup, camp, state, location_id, group_name
         )
-        ds._add("adgroup", adgroup, group.deleted, group.disabled, state.top_view)
-        if group.has_secondary_goal:
-            ds._secondary_goal.add(adgroup["adgroup_id"])
+        ds._add("adgroup", adgroup, group.deleted, group.disabled, state.top_view, group.has_secondary_goal)
         for d in range(ds.spec.ads_per_adgroup):
             numbers.ad += 1
             ad, deleted, disabled = build_ad(

@@ -42,15 +42,14 @@ def build_library(ds: Dataset) -> None:
     spec = ds.spec
     ids = LibraryIds(spec.seed, datetime.combine(ds.start_date, time()), spec.days)
     for a, adv in enumerate(ds.advertisers):
-        adv_id = adv["advertiser_id"]
-        lib = {kind: ds._library[kind].setdefault(adv_id, []) for kind in LIBRARY_KINDS}
-        lib["image"].extend(build_image(spec, ids, a, n) for n in range(spec.images_per_advertiser))
-        lib["video"].extend(build_video(spec, ids, a, n) for n in range(spec.videos_per_advertiser))
-        lib["music"].extend(build_music(ids, a, n) for n in range(spec.music_per_advertiser))
-        lib["portfolio"].extend(build_portfolio(ids, n) for n in range(spec.portfolios_per_advertiser))
-        lib["audience"].extend(build_audience(ids, a, n) for n in range(spec.audiences_per_advertiser))
-        for n in range(spec.pixels_per_advertiser):
-            pixel = build_pixel(ids, a, n)
-            ds._pixel_owner[pixel["pixel_id"]] = adv_id
-            lib["pixel"].append(pixel)
-        lib["spark"].extend(build_spark_post(ids, a, n) for n in range(spec.spark_posts_per_advertiser))
+        items = [
+            *(("image", build_image(spec, ids, a, n)) for n in range(spec.images_per_advertiser)),
+            *(("video", build_video(spec, ids, a, n)) for n in range(spec.videos_per_advertiser)),
+            *(("music", build_music(ids, a, n)) for n in range(spec.music_per_advertiser)),
+            *(("portfolio", build_portfolio(ids, n)) for n in range(spec.portfolios_per_advertiser)),
+            *(("audience", build_audience(ids, a, n)) for n in range(spec.audiences_per_advertiser)),
+            *(("pixel", build_pixel(ids, a, n)) for n in range(spec.pixels_per_advertiser)),
+            *(("spark", build_spark_post(ids, a, n)) for n in range(spec.spark_posts_per_advertiser)),
+        ]
+        for kind, item in items:
+            ds._add_library_item(kind, adv["advertiser_id"], item)
