@@ -5,14 +5,9 @@ with Emulator(ds, faults=FaultPlan()) as emu:
     requests.get(emu.base_url + "campaign/get/", ...)
 """
 
-from . import credentials, gmv_max, smart_plus
+from . import credentials
 from .dataset import Dataset, DatasetSpec
 from .faults import FaultPlan
-from .server import ROUTES, Emulator, RecordedRequest
-
-# Endpoint families in modules of their own; they read the server's helpers, so they register here.
-
-ROUTES.update(smart_plus.ROUTES)
-ROUTES.update(gmv_max.ROUTES)
+from .server import Emulator, RecordedRequest
 
 __all__ = ["Dataset", "DatasetSpec", "Emulator", "FaultPlan", "RecordedRequest", "credentials"]

@@ -14,7 +14,7 @@ from .faults import FaultPlan
 from .server import Emulator
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tiktok_emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -46,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--offset-timezone-names", action="store_true", help="advertiser zones as UTC+HH:MM, not IANA names"
     )
-    args = parser.parse_args(argv)
+    return parser
 
+
+def _dataset(args: argparse.Namespace) -> Dataset:
     spec_args = {
         "advertisers": args.advertisers,
         "campaigns_per_advertiser": args.campaigns,
@@ -64,9 +66,13 @@ def main(argv: list[str] | None = None) -> int:
     }
     if args.end_date is not None:
         spec_args["end_date"] = args.end_date
-    dataset = Dataset.generate(DatasetSpec(**spec_args))
+    return Dataset.generate(DatasetSpec(**spec_args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     emulator = Emulator(
-        dataset,
+        _dataset(args),
         faults=FaultPlan(latency_ms=args.latency_ms),
         sandbox=args.sandbox,
         host=args.host,

@@ -9,14 +9,20 @@ the report sums the same units, so the levels reconcile exactly.
 
 from __future__ import annotations
 
-import json
-from collections import deque
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .errors import ApiError, bad_param
+from .generate.shop import build_gmv_max_campaign, build_products, build_store
+from .paging import page, page_request
+from .params import advertiser_param, date_param, filtering_object, ids_filter, json_param, str_list
+from .seeding import seeded_hash
+
 if TYPE_CHECKING:
+    from .call import Call
     from .dataset import Dataset
-    from .server import Call, Emulator
+    from .server import Emulator
 
 STORE_LIST_PATH = "gmv_max/store/list/"
 PRODUCT, LIVE = "PRODUCT", "LIVE"
@@ -123,8 +129,6 @@ class GmvMaxWorld:
     """Stores, campaigns and per-unit delivery of every advertiser."""
 
     def __init__(self, ds: Dataset) -> None:
-        from .dataset import _h, _make_id
-
         self.ds = ds
         seed = ds.spec.seed
         self.stores: dict[str, list[dict[str, Any]]] = {}
@@ -134,78 +138,45 @@ class GmvMaxWorld:
         self.store_of: dict[str, str] = {}
         self.type_of: dict[str, str] = {}
         self.owner_of: dict[str, str] = {}
-        n_store = n_campaign = n_spu = n_item = 0
+        numbers = {"store": 0, "campaign": 0, "spu": 0, "item": 0}
         created = f"{ds.days[0] - timedelta(days=40)} 09:00:00"
         for adv in ds.advertisers:
-            adv_id = adv["advertiser_id"]
             stores, campaigns = [], []
             for s in range(ds.spec.gmv_max_stores):
-                n_store += 1
-                store_id = f"7{seed % 100000:05d}{n_store:013d}"
-                active = s == 0
-                stores.append(
-                    {
-                        "store_id": store_id,
-                        "store_name": f"Emulated Shop {n_store}",
-                        "store_code": f"SHOP{n_store:04d}",
-                        "store_status": "ACTIVE" if active else "INACTIVE",
-                        "is_gmv_max_available": active,
-                        "store_authorized_bc_id": adv["owner_bc_id"],
-                        "is_owner_bc": True,
-                        "store_role": "AD_PROMOTION",
-                        "targeting_region_codes": [adv["country"]],
-                        "exclusive_authorized_advertiser_info": {
-                            "advertiser_id": adv_id,
-                            "advertiser_name": adv["name"],
-                            "advertiser_status": "STATUS_ENABLE",
-                        },
-                    }
-                )
-                if not active:
-                    continue
-                for kind in (PRODUCT, PRODUCT, LIVE):
-                    n_campaign += 1
-                    cid = _make_id(1, seed, 800_000_000 + n_campaign)
-                    campaigns.append(
-                        {
-                            "advertiser_id": adv_id,
-                            "campaign_id": cid,
-                            "campaign_name": f"GMV Max {kind.title()} {n_campaign}",
-                            "operation_status": "ENABLE",
-                            "objective_type": "PRODUCT_SALES",
-                            "secondary_status": "CAMPAIGN_STATUS_ENABLE",
-                            "roi_protection_compensation_status": "NOT_ELIGIBLE",
-                            "create_time": created,
-                            "modify_time": _ts_plus(created, _h(seed, cid) % 20),
-                        }
+                numbers["store"] += 1
+                # Only the first store is active; it is the one with campaigns.
+                stores.append(build_store(seed, numbers["store"], adv, active=s == 0))
+                if s == 0:
+                    campaigns.extend(
+                        self._store_campaigns(adv["advertiser_id"], stores[-1], numbers, created)
                     )
-                    self.store_of[cid] = store_id
-                    self.type_of[cid] = kind
-                    self.owner_of[cid] = adv_id
-                    if kind == LIVE:
-                        self.products[cid] = []
-                        continue
-                    spus = []
-                    for _ in range(2):
-                        n_spu += 1
-                        items = ["-1"]
-                        for _ in range(2):
-                            n_item += 1
-                            items.append(f"73{seed % 100000:05d}{n_item:012d}")
-                        spus.append((f"17{seed % 100000:05d}{n_spu:012d}", items))
-                    self.products[cid] = spus
-            self.stores[adv_id] = stores
-            self.campaigns[adv_id] = campaigns
+            self.stores[adv["advertiser_id"]] = stores
+            self.campaigns[adv["advertiser_id"]] = campaigns
+
+    def _store_campaigns(
+        self, adv_id: str, store: dict[str, Any], numbers: dict[str, int], created: str
+    ) -> list[dict[str, Any]]:
+        """Two Product GMV Max campaigns and one LIVE one for an active store."""
+        seed = self.ds.spec.seed
+        campaigns = []
+        for kind in (PRODUCT, PRODUCT, LIVE):
+            numbers["campaign"] += 1
+            camp = build_gmv_max_campaign(seed, numbers["campaign"], adv_id, kind, created)
+            cid = camp["campaign_id"]
+            campaigns.append(camp)
+            self.store_of[cid] = store["store_id"]
+            self.type_of[cid] = kind
+            self.owner_of[cid] = adv_id
+            self.products[cid] = [] if kind == LIVE else build_products(seed, numbers)
+        return campaigns
 
     # --- delivery --------------------------------------------------------------------------------
 
     def unit(self, campaign_id: str, spu: str, item: str, day: date) -> tuple[int, int, int, int, int]:
         """(cost in cents, orders, revenue in cents, product impressions, product clicks) of one unit-day.
         About one post-day in five has no cost; orders still come (organic sales of promoted products)."""
-        from .dataset import _h
-
-        h = _h(self.ds.spec.seed, campaign_id, spu, item, day)
-        factor = self.ds._profile[self.owner_of[campaign_id]][4]
+        h = seeded_hash(self.ds.spec.seed, campaign_id, spu, item, day)
+        factor = self.ds.account_profile(self.owner_of[campaign_id])[4]
         cost = 0 if h % 5 == 0 else (500 + h % 20000) * factor
         orders = (h >> 16) % 7
         revenue = orders * (1500 + (h >> 24) % 6000) * factor
@@ -235,13 +206,7 @@ class GmvMaxWorld:
         return [store["store_id"] for store in self.stores.get(adv_id, [])]
 
 
-def _ts_plus(ts: str, days: int) -> str:
-    return f"{date.fromisoformat(ts[:10]) + timedelta(days=days)} {ts[11:]}"
-
-
 def _world(emu: Emulator) -> GmvMaxWorld:
-    from .server import ApiError
-
     world = emu.dataset.gmv_max
     if world is None:
         raise ApiError(40001, "advertiser does not grant you TikTok Shop GMV Max access")
@@ -249,30 +214,9 @@ def _world(emu: Emulator) -> GmvMaxWorld:
 
 
 def _advertiser(emu: Emulator, call: Call) -> str:
-    from .server import bad_param
-
-    adv_id = call.params.get("advertiser_id")
-    if not adv_id:
-        raise bad_param("advertiser_id: Missing data for required field.")
+    adv_id = advertiser_param(call.params)
     emu.check_advertiser(call, adv_id)
     return adv_id
-
-
-def _object_filtering(call: Call, required: bool) -> dict[str, Any]:
-    from .server import bad_param
-
-    raw = call.params.get("filtering")
-    if not raw:
-        if required:
-            raise bad_param("filtering: Missing data for required field.")
-        return {}
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        raise bad_param("filtering: Not a valid JSON value.") from None
-    if not isinstance(value, dict):
-        raise bad_param("filtering: Must be a JSON object.")
-    return value
 
 
 def _route_stores(emu: Emulator, call: Call) -> dict[str, Any]:
@@ -282,10 +226,8 @@ def _route_stores(emu: Emulator, call: Call) -> dict[str, Any]:
 
 
 def _route_campaigns(emu: Emulator, call: Call) -> dict[str, Any]:
-    from .server import _ids_filter, _int_param, _page, bad_param
-
     adv_id = _advertiser(emu, call)
-    filtering = _object_filtering(call, required=True)
+    filtering = filtering_object(call.params, required=True)
     types = filtering.get("gmv_max_promotion_types")
     if not isinstance(types, list) or not types:
         raise bad_param("filtering.gmv_max_promotion_types: Missing data for required field.")
@@ -303,8 +245,7 @@ def _route_campaigns(emu: Emulator, call: Call) -> dict[str, Any]:
     status = filtering.get("primary_status")
     if status is not None and status not in ("STATUS_DELIVERY_OK", "STATUS_DISABLE", "STATUS_DELETE"):
         raise bad_param(f"filtering.primary_status: Invalid value {status!r}.")
-    page = _int_param(call.params, "page", 1, 1, None)
-    page_size = _int_param(call.params, "page_size", 10, 1, CAMPAIGN_PAGE_CAP)
+    page_no, page_size = page_request(call.params, CAMPAIGN_PAGE_CAP)
     world = emu.dataset.gmv_max
     rows = [] if world is None else list(world.campaigns.get(adv_id, []))
     wanted_types = {by_listing[value] for value in types}
@@ -315,43 +256,75 @@ def _route_campaigns(emu: Emulator, call: Call) -> dict[str, Any]:
             raise bad_param("filtering.store_ids: Length must be between 1 and 10.")
         rows = [row for row in rows if world.store_of[row["campaign_id"]] in set(map(str, stores))]
     if "campaign_ids" in filtering:
-        wanted = _ids_filter(filtering["campaign_ids"], "campaign_ids")
+        wanted = ids_filter(filtering["campaign_ids"], "campaign_ids")
         rows = [row for row in rows if row["campaign_id"] in wanted]
     if status == "STATUS_DELETE":
         rows = []  # no generated campaign is deleted
-    chunk, page_info = _page(rows, page, page_size, call.faults)
+    chunk, page_info = page(rows, page_no, page_size, call.faults)
     # No store_id here: TikTok's listing does not say which store a campaign belongs to.
     return {"list": [dict(row) for row in chunk], "page_info": page_info}
 
 
-def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
-    from .server import ApiError, _date_param, _int_param, _json_param, _page, _str_list, bad_param
+@dataclass
+class _ReportAsk:
+    """A validated `gmv_max/report/get/` request."""
 
+    adv_id: str
+    store_id: str
+    days: tuple[date, ...]
+    dimensions: list[str]
+    time_dims: list[str]
+    ids: frozenset[str]
+    level: str
+    filtering: dict[str, Any]
+    types: list[str]
+    metrics: list[str] = field(default_factory=list)
+    attributes: list[str] = field(default_factory=list)
+    blank_attributes: bool = False
+
+
+def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     p = call.params
     adv_id = _advertiser(emu, call)
-    cap = call.faults.gmv_max_qps_cap
-    if cap:
-        # GMV Max reports have a bucket of their own on top of the app's global one.
-        with emu._lock:
-            window = emu._adv_windows.setdefault(("", "gmv_max/report/get/"), deque())
-        if emu._over_qps(window, cap):
-            raise ApiError(
-                40100,
-                "Due to too many requests, GMV Max report requests of this app are temporarily restricted.",
-            )
+    _gmv_max_qps(emu, call.faults.gmv_max_qps_cap)
     world = _world(emu)
-    raw_stores = p.get("store_ids")
-    if not raw_stores:
+    store_id = _one_authorized_store(p, world, adv_id)
+    start, end = date_param(p, "start_date"), date_param(p, "end_date")
+    if end < start:
+        raise bad_param("end_date: Must not be earlier than start_date.")
+    ask = _grouping(p, adv_id, store_id, start, end)
+    _check_filtering(filtering_object(p), ask)
+    _check_metrics(p, ask, emu.dataset.spec.gmv_max_blank_attributes)
+    rows = _report_rows(_grouped_units(world, ask), world, ask, emu.dataset.advertiser(adv_id)["currency"])
+    page_no, page_size = page_request(p, REPORT_PAGE_CAP)
+    chunk, page_info = page(rows, page_no, page_size, call.faults)
+    return {"list": chunk, "page_info": page_info}
+
+
+def _gmv_max_qps(emu: Emulator, cap: int) -> None:
+    """GMV Max reports have a bucket of their own on top of the app's global one."""
+    if cap and emu.over_bucket_qps(("", "gmv_max/report/get/"), cap):
+        raise ApiError(
+            40100,
+            "Due to too many requests, GMV Max report requests of this app are temporarily restricted.",
+        )
+
+
+def _one_authorized_store(p: dict[str, str], world: GmvMaxWorld, adv_id: str) -> str:
+    """`store_ids`: required, exactly one, a store the advertiser may promote."""
+    if not p.get("store_ids"):
         raise bad_param("store_ids: parameter is required")
-    store_ids = _str_list(_json_param(p, "store_ids", list, required=True), "store_ids")
+    store_ids = str_list(json_param(p, "store_ids", list, required=True), "store_ids")
     if len(store_ids) != 1:
         raise bad_param("store_ids: Exactly one store id is allowed.")
     if store_ids[0] not in world.store_ids(adv_id):
         raise bad_param(f"store_ids: Store {store_ids[0]} is not authorized to advertiser {adv_id}.")
-    start, end = _date_param(p, "start_date"), _date_param(p, "end_date")
-    if end < start:
-        raise bad_param("end_date: Must not be earlier than start_date.")
-    dimensions = _str_list(_json_param(p, "dimensions", list, required=True), "dimensions")
+    return store_ids[0]
+
+
+def _grouping(p: dict[str, str], adv_id: str, store_id: str, start: date, end: date) -> _ReportAsk:
+    """The dimensions: a documented grouping of one level, daily at most, within the range it allows."""
+    dimensions = str_list(json_param(p, "dimensions", list, required=True), "dimensions")
     time_dims = [d for d in dimensions if d in ("stat_time_day", "stat_time_hour")]
     if "stat_time_hour" in time_dims:
         raise bad_param("dimensions: stat_time_hour is not supported by the emulator.")
@@ -364,49 +337,62 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
         raise bad_param(f"dimensions: {dimensions} is not a grouping GMV Max reports support.")
     if ids == frozenset({"item_id"}) and not time_dims:
         raise bad_param("dimensions: item_id alone needs stat_time_day.")
-    filtering = _object_filtering(call, required=False)
+    days = tuple(start + timedelta(days=i) for i in range(span))
+    return _ReportAsk(adv_id, store_id, days, dimensions, time_dims, ids, level, {}, [])
+
+
+def _check_filtering(filtering: dict[str, Any], ask: _ReportAsk) -> None:
+    """Known filter keys, the level's required filters, promotion types in the report spelling."""
     unknown = sorted(set(filtering) - FILTER_KEYS)
     if unknown:
         raise bad_param(f"filtering: Unknown field(s) {unknown}.")
-    missing = [key for key in LEVELS[level][1] if not filtering.get(key)]
+    missing = [key for key in LEVELS[ask.level][1] if not filtering.get(key)]
     if missing:
-        raise bad_param(f"filtering: {missing} required for dimensions {dimensions}.")
+        raise bad_param(f"filtering: {missing} required for dimensions {ask.dimensions}.")
     types = filtering.get("gmv_max_promotion_types") or [PRODUCT, LIVE]
     if not isinstance(types, list) or any(value not in (PRODUCT, LIVE) for value in types):
         raise bad_param(f"filtering.gmv_max_promotion_types: Invalid value(s) {types}; use PRODUCT or LIVE.")
-    if level == "campaign" and len(types) != 1:
+    if ask.level == "campaign" and len(types) != 1:
         raise bad_param("filtering.gmv_max_promotion_types: Campaign reports need exactly one type.")
-    metrics = _str_list(_json_param(p, "metrics", list, required=True), "metrics")
-    allowed = {*LEVELS[level][2], *LEVELS[level][3]}
+    ask.filtering, ask.types = filtering, types
+
+
+def _check_metrics(p: dict[str, str], ask: _ReportAsk, blank_allowed: bool) -> None:
+    """GMV Max metric names of the level only; attribute metrics need a single ID."""
+    metrics = str_list(json_param(p, "metrics", list, required=True), "metrics")
+    _, required_filters, level_metrics, level_attributes = LEVELS[ask.level]
+    allowed = {*level_metrics, *level_attributes}
     invalid = [m for m in metrics if m not in allowed or m in BASIC_ONLY_NAMES]
     if invalid:
         raise bad_param(
             f"Please correct the information in invalid metric fields and try again. Invalid metric fields: {invalid}."
         )
-    attributes = [m for m in metrics if m in LEVELS[level][3]]
-    blank_attributes = False
+    ask.metrics = metrics
+    ask.attributes = [m for m in metrics if m in level_attributes]
     if (
-        attributes
-        and level != "campaign"
-        and (len(ids) > 1 or any(len(filtering.get(k) or []) > 1 for k in LEVELS[level][1]))
+        ask.attributes
+        and ask.level != "campaign"
+        and (len(ask.ids) > 1 or any(len(ask.filtering.get(k) or []) > 1 for k in required_filters))
     ):
         # Attribute metrics need a single ID; whether TikTok refuses or blanks them is unknown [?].
-        if emu.dataset.spec.gmv_max_blank_attributes:
-            blank_attributes = True
-        else:
+        if not blank_allowed:
             raise bad_param(
-                f"metrics: Attribute metrics {attributes} need a single filtered ID and ID dimension."
+                f"metrics: Attribute metrics {ask.attributes} need a single filtered ID and ID dimension."
             )
+        ask.blank_attributes = True
+
+
+def _grouped_units(world: GmvMaxWorld, ask: _ReportAsk) -> dict[tuple, list[int]]:
+    """The store's (campaign, SPU, post, day) units the filters keep, summed per row key."""
     wanted = {
-        key: {str(v) for v in filtering[key]}
+        key: {str(v) for v in ask.filtering[key]}
         for key in ("campaign_ids", "item_group_ids", "item_ids")
-        if key in filtering
+        if key in ask.filtering
     }
-    days = tuple(start + timedelta(days=i) for i in range((end - start).days + 1))
     groups: dict[tuple, list[int]] = {}
-    for cid, spu, item, day, counters in world.units(adv_id, store_ids[0], days):
+    for cid, spu, item, day, counters in world.units(ask.adv_id, ask.store_id, ask.days):
         kind = world.type_of[cid]
-        if kind not in types or (level in ("spu", "creative") and kind != PRODUCT):
+        if kind not in ask.types or (ask.level in ("spu", "creative") and kind != PRODUCT):
             continue
         if "campaign_ids" in wanted and cid not in wanted["campaign_ids"]:
             continue
@@ -414,31 +400,35 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
             continue
         if "item_ids" in wanted and item not in wanted["item_ids"]:
             continue
-        values = {"advertiser_id": adv_id, "campaign_id": cid, "item_group_id": spu, "item_id": item}
+        values = {"advertiser_id": ask.adv_id, "campaign_id": cid, "item_group_id": spu, "item_id": item}
         key = (
-            *(values[d] for d in dimensions if d not in time_dims),
-            *(f"{day} 00:00:00" for _ in time_dims),
+            *(values[d] for d in ask.dimensions if d not in ask.time_dims),
+            *(f"{day} 00:00:00" for _ in ask.time_dims),
         )
         bucket = groups.setdefault(key, [0, 0, 0, 0, 0])
         for index, value in enumerate(counters):
             bucket[index] += value
-    if level == "creative" and time_dims and len(ids) == 3:
+    if ask.level == "creative" and ask.time_dims and len(ask.ids) == 3:
         # The 4-dimension creative grouping only returns rows with cost.
         groups = {key: bucket for key, bucket in groups.items() if bucket[0] > 0}
-    currency = emu.dataset.advertiser(adv_id)["currency"]
+    return groups
+
+
+def _report_rows(
+    groups: dict[tuple, list[int]], world: GmvMaxWorld, ask: _ReportAsk, currency: str
+) -> list[dict[str, Any]]:
     rows = []
+    names = [d for d in ask.dimensions if d not in ask.time_dims] + ask.time_dims
     for key in sorted(groups):
-        dims = dict(zip([d for d in dimensions if d not in time_dims] + time_dims, key, strict=True))
+        dims = dict(zip(names, key, strict=True))
         values = _metric_values(groups[key], world, dims)
         row_metrics = {
-            m: ("" if blank_attributes and m in attributes else values.get(m, "0")) for m in metrics
+            m: ("" if ask.blank_attributes and m in ask.attributes else values.get(m, "0"))
+            for m in ask.metrics
         }
         row_metrics["currency"] = currency  # TikTok adds it unasked
         rows.append({"dimensions": dims, "metrics": row_metrics})
-    page = _int_param(p, "page", 1, 1, None)
-    page_size = _int_param(p, "page_size", 10, 1, REPORT_PAGE_CAP)
-    chunk, page_info = _page(rows, page, page_size, call.faults)
-    return {"list": chunk, "page_info": page_info}
+    return rows
 
 
 def _money(cents: int) -> str:

@@ -19,7 +19,7 @@ import pytest
 import requests
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
 from tiktok_emulator.catalog import _q, fmt_money, fmt_ratio
-from tiktok_emulator.dataset import _split_ints
+from tiktok_emulator.delivery import split_ints as _split_ints
 
 END = date(2026, 11, 25)
 SPEC = DatasetSpec(
@@ -840,7 +840,7 @@ def test_sandbox_mode(http, ds, adv):
 
 
 def test_cli_prints_url_and_serves():
-    root = Path(__file__).parent
+    root = Path(__file__).parent.parent  # integration_tests: where `tiktok_emulator` is importable
     proc = subprocess.Popen(
         [
             sys.executable,
