@@ -27,6 +27,8 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
+from .concurrency import InFlightLimit
+
 PAGES_PER_FEED = 2
 # Page permits per worker. A permit is taken before the request and held until the page is emitted,
 # so it also covers the wait for the rate budget and the request itself: with 100 ms latency and two
@@ -52,9 +54,13 @@ def slice_key(stream_name: str, stream_slice: Mapping[str, Any] | None) -> Slice
 class PageBudget:
     """Page permits shared by the workers; the slice being read is exempt."""
 
-    def __init__(self, permits: int, call_idle_workers: Callable[[], None] = lambda: None) -> None:
+    def __init__(
+        self, permits: int | Callable[[], int], call_idle_workers: Callable[[], None] = lambda: None
+    ) -> None:
         self._condition = threading.Condition()
-        self._free = permits
+        # A callable total is read at each reservation: the permits follow the in-flight limit.
+        self._total = permits if callable(permits) else lambda: permits
+        self._taken = 0
         self._current: Feed | None = None
         self._call_idle_workers = call_idle_workers
 
@@ -68,8 +74,8 @@ class PageBudget:
                     return None
                 if feed is self._current:
                     return False
-                if self._free > 0:
-                    self._free -= 1
+                if self._taken < self._total():
+                    self._taken += 1
                     return True
                 claimed = self._claim_page_ahead()
                 if claimed is None:
@@ -102,13 +108,13 @@ class PageBudget:
 
     def release(self) -> None:
         with self._condition:
-            self._free += 1
+            self._taken -= 1
             self._condition.notify_all()
 
     @property
     def free(self) -> int:
         with self._condition:
-            return self._free
+            return self._total() - self._taken
 
     def set_current(self, feed: Feed | None) -> None:
         with self._condition:
@@ -271,6 +277,13 @@ class Feed:
             self._unheld_room.release()
 
 
+def _permits_of(num_workers: int, in_flight: InFlightLimit | None) -> int | Callable[[], int]:
+    """Page permits for the workers on the wire: the in-flight limit's, else all of them."""
+    if in_flight is None:
+        return num_workers * PAGE_PERMITS_PER_WORKER
+    return lambda: in_flight.limit * PAGE_PERMITS_PER_WORKER
+
+
 _worker = threading.local()
 
 
@@ -335,12 +348,16 @@ def _produce_pages(pages: Callable[[], Iterable[Any]], feed: Feed) -> None:
 
 class Prefetcher:
     def __init__(
-        self, num_workers: int, lookahead: int | None = None, page_permits: int | None = None
+        self,
+        num_workers: int,
+        lookahead: int | None = None,
+        page_permits: int | None = None,
+        in_flight: InFlightLimit | None = None,
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
         self._num_workers = num_workers
         self._lookahead = lookahead or num_workers * 2
-        self._budget = PageBudget(page_permits or num_workers * PAGE_PERMITS_PER_WORKER, self._call_helper)
+        self._budget = PageBudget(page_permits or _permits_of(num_workers, in_flight), self._call_helper)
         # Help tasks queued or running: each fetches pages of the listing being read while it offers
         # any, then ends, so a worker with no slice to fetch (the last slices of a run, or a single
         # long listing) helps too, and one that has a slice waits at most for a page.

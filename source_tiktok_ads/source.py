@@ -29,7 +29,9 @@ from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
 from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
+from .api.transport import TikTokTransport
 from .check import CheckFailed, check_connection
+from .concurrency import InFlightLimit
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
 from .missing_streams import missing_stream_names, missing_streams_error
@@ -124,7 +126,8 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             # Planning looked the advertisers up; without them no stream can be read, so the run fails
             # once with that error (before fetching anything ahead) instead of once per stream.
             raise context.directory.failure
-        prefetcher = Prefetcher(context.config.num_workers)
+        in_flight = context.transport.in_flight if context.transport is not None else None
+        prefetcher = Prefetcher(context.config.num_workers, in_flight=in_flight)
         context.prefetcher = prefetcher
         # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
         progress = self._progress(context, summary, logger)
@@ -142,6 +145,8 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
             raise
         finally:
             progress.finish()
+            if in_flight is not None:
+                logger.info(in_flight.summary())
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
@@ -229,12 +234,22 @@ class SourceTiktokAds(ProtocolInputs, AbstractSource):
         logger = logging.getLogger("airbyte")
         # One budget for every request of the run, streams and advertiser lookups alike.
         budget = AdaptiveBudget(parsed.requests_per_second, parsed.requests_per_minute)
-        api = TikTokApi(parsed.api_base_url, parsed.credentials.access_token, logger, api_budget=budget)
+        # num_workers is the upper bound; the requests on the wire follow the rate x request time.
+        in_flight = InFlightLimit(parsed.requests_per_second / WINDOW_MARGIN, parsed.num_workers)
+        transport = TikTokTransport(in_flight, pool_size=max(10, parsed.num_workers))
+        api = TikTokApi(
+            parsed.api_base_url,
+            parsed.credentials.access_token,
+            logger,
+            api_budget=budget,
+            transport=transport,
+        )
         context = SyncContext(
             config=parsed,
             directory=AdvertiserDirectory(parsed, api, logger),
             authenticator=AccessTokenAuthenticator(parsed.credentials.access_token),
             api_budget=budget,
+            transport=transport,
         )
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in

@@ -32,6 +32,8 @@ from .dataset import (
     ReportQuery,
 )
 from .faults import FaultPlan, hits
+from .in_flight import InFlightMeter
+from .latency import ARRIVAL, PROCESSING, SLIDING, LatencyJitter, count_over_cap
 
 API_PREFIX = "/open_api/v1.3/"
 ADMIN_PREFIX = "/_emulator/"
@@ -233,7 +235,10 @@ class Emulator:
         port: int = 0,
         profile: str = divergent.STANDARD,
         keyless_rows: bool = False,
+        jitter: LatencyJitter | None = None,
+        qps_window: str = SLIDING,
     ) -> None:
+        self.jitter, self.qps_window, self.in_flight = jitter or LatencyJitter(), qps_window, InFlightMeter()
         if profile not in divergent.PROFILES:
             raise ValueError(f"profile must be one of {divergent.PROFILES}, not {profile!r}")
         self.dataset = dataset
@@ -313,13 +318,18 @@ class Emulator:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"total": self._total, "by_path": dict(self._by_path)}
+            return {
+                "total": self._total,
+                "by_path": dict(self._by_path),
+                "most_in_flight": self.in_flight.most,
+            }
 
     def reset_counters(self) -> None:
         with self._lock:
             self._total = 0
             self._by_path.clear()
             self.requests.clear()
+            self.in_flight.reset()
 
     def _begin(self, path: str, params: dict[str, str]) -> tuple[int, FaultPlan]:
         with self._lock:
@@ -333,10 +343,7 @@ class Emulator:
         """Record a request in a one-second window; return the count if it exceeds ``cap``."""
         now = time.monotonic()
         with self._lock:
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            window.append(now)
-            return len(window) if len(window) > cap else 0
+            return count_over_cap(window, now, cap, self.qps_window)
 
     def request_id(self) -> str:
         return f"{datetime.now(UTC):%Y%m%d%H%M%S}{next(self._request_ids):020X}"
@@ -350,9 +357,14 @@ class Emulator:
 
     def respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
         """Like `handle_api`, plus whether the connection is to be reset half-way through the body."""
+        with self.in_flight:
+            return self._respond(path, params, token)
+
+    def _respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
         n, faults = self._begin(path, params)
         per_request = faults if faults.applies_to(path) else FaultPlan()
         delay = per_request.latency_ms + (per_request.spike_ms if hits(per_request.spike_every, n) else 0)
+        delay += self.jitter.draw_ms(ARRIVAL)
         if delay:
             time.sleep(delay / 1000)
         reset = hits(per_request.reset_every, n)
@@ -368,6 +380,7 @@ class Emulator:
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
             if faults.qps_cap and self._over_qps(self._app_window, faults.qps_cap):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
+            time.sleep(self.jitter.draw_ms(PROCESSING) / 1000)
             if hits(per_request.code_every, n):
                 raise ApiError(
                     per_request.code,

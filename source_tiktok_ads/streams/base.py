@@ -28,6 +28,7 @@ from ..api.errors import (
     raise_for_stream_handled_code,
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
+from ..api.transport import TikTokTransport, mount_transport
 from ..config import TikTokAdsConfig
 from ..prefetch import Page, PagesAhead, Prefetcher, offered_to_idle_workers, slice_key
 from ..progress import ReadProgress
@@ -52,6 +53,8 @@ class SyncContext:
     prefetcher: Prefetcher | None = None
     # Set while a read runs: counts finished slices and records for the progress lines.
     progress: ReadProgress | None = None
+    # Under every request of the run: the in-flight gate and the one-piece body read.
+    transport: TikTokTransport | None = None
 
 
 def next_page_from_page_info(
@@ -145,6 +148,8 @@ class TikTokStream(HttpStream, ABC):
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
         self._id_plan: tuple[IdPlan, frozenset[str]] | None = None
         super().__init__(authenticator=context.authenticator, api_budget=self.request_budget())
+        if context.transport is not None:
+            mount_transport(self._http_client, context.transport)
 
     def request_budget(self) -> APIBudget | None:
         """The budget this stream's requests pass through: the run's, unless an endpoint has its own."""
