@@ -1,6 +1,10 @@
 """The HTTP transport under the CDK's client: every request passes the in-flight gate, is timed, and
 has its body read in one piece.
 
+The gate is taken before the request waits for the rate budget, not after: a request that got its
+turn from the budget and then waited for a slot would leave later than its turn, right before the
+next one, and TikTok would count both in the same second.
+
 requests reads a body as a list of 10 KB chunks and joins them: while a page of a wide report
 arrives, it is in memory twice. Here the body is read into one buffer of its final size (the size is
 known from Content-Length, or from gzip's trailer), so `response.content` is the only copy. The time
@@ -43,20 +47,25 @@ class TikTokTransport(HTTPAdapter):
     def send(
         self, request: requests.PreparedRequest, stream: bool = False, **kwargs: Any
     ) -> requests.Response:
-        gate = self.in_flight
-        if gate is not None:
-            gate.acquire()
-        try:
-            started = self._clock()
-            response = super().send(request, stream=True, **kwargs)
-            if not stream:
-                read_whole_body(response)
-            if gate is not None:
-                gate.observe(self._clock() - started)
-        finally:
-            if gate is not None:
-                gate.release()
+        started = self._clock()
+        response = super().send(request, stream=True, **kwargs)
+        if not stream:
+            read_whole_body(response)
+        if self.in_flight is not None:
+            self.in_flight.observe(self._clock() - started)
         return response
+
+    def gated(self, send: Callable[..., requests.Response]) -> Callable[..., requests.Response]:
+        """`send` (a session's, which waits for the rate budget) holding an in-flight slot throughout."""
+        gate = self.in_flight
+        if gate is None:
+            return send
+
+        def gated_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+            with gate.slot():
+                return send(request, **kwargs)
+
+        return gated_send
 
 
 def read_whole_body(response: requests.Response) -> None:
@@ -114,7 +123,9 @@ def gunzip(compressed: bytes) -> bytes:
 
 
 def mount_transport(http_client: Any, transport: TikTokTransport) -> None:
-    """Puts `transport` under one of the CDK's HttpClients (its private session: no public way in)."""
+    """Puts `transport` under one of the CDK's HttpClients, and its gate around the session's send (the
+    session is private to the HttpClient: there is no public way in)."""
     session: requests.Session = http_client._session
     session.mount("https://", transport)
     session.mount("http://", transport)
+    session.send = transport.gated(session.send)  # type: ignore[method-assign]
