@@ -29,7 +29,9 @@ def read_with_latency(emulator: Emulator, latency_ms: int, **overrides: object) 
     finally:
         emulator.faults = FaultPlan()
     assert run.returncode == 0, run.stdout[-2000:]
-    summary = next(m["log"]["message"] for m in run.of_type("LOG") if "Requests in flight" in m["log"]["message"])
+    summary = next(
+        m["log"]["message"] for m in run.of_type("LOG") if "Requests in flight" in m["log"]["message"]
+    )
     return emulator.stats()["most_in_flight"], summary
 
 

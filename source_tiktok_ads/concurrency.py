@@ -25,7 +25,8 @@ INITIAL_LIMIT = 2
 
 
 class InFlightLimit:
-    """The in-flight limit, and the gate requests pass through while they are on the wire."""
+    """The in-flight limit, and the gate requests pass through: a request holds its slot from before
+    it waits for the rate budget until its body is read (see `api.transport`)."""
 
     def __init__(self, requests_per_second: float, upper_bound: int, initial: int = INITIAL_LIMIT) -> None:
         self._rate = requests_per_second
