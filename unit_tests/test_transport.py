@@ -64,6 +64,11 @@ class Handler(BaseHTTPRequestHandler):
             cut = body[: body.index(b"}}", len(body) // 2) + 2]
             self._head(Content_Length=str(len(cut)))
             self.wfile.write(cut)
+        elif self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/small/sized")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path.endswith("/until-close"):  # neither a length nor chunks: the body ends at EOF
             self.send_response(200)
             self.end_headers()
@@ -208,4 +213,13 @@ def test_the_slot_is_taken_before_the_rate_budget_is_waited_for(base_url: str) -
     mount_transport(client, TikTokTransport(limit))
     client._session.get(f"{base_url}/small/sized")
     assert order == ["budget, 1 in flight", "answered"]
+    assert limit.in_flight == 0
+
+
+def test_a_redirect_is_followed_within_the_slot_it_holds(base_url: str) -> None:
+    limit = InFlightLimit(10, 1)  # one slot: a second one for the redirect would never come
+    session = session_with(TikTokTransport(limit))
+    response = session.get(f"{base_url}/redirect", timeout=5)
+    assert response.content == SMALL
+    assert [r.status_code for r in response.history] == [302]
     assert limit.in_flight == 0

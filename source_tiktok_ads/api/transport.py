@@ -14,6 +14,7 @@ from sending the request to the last byte of the body feeds the sizing of the in
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zlib
 from collections.abc import Callable, Mapping
@@ -60,10 +61,17 @@ class TikTokTransport(HTTPAdapter):
         gate = self.in_flight
         if gate is None:
             return send
+        holding = threading.local()
 
         def gated_send(request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
-            with gate.slot():
+            if getattr(holding, "slot", False):  # a redirect followed within the same send
                 return send(request, **kwargs)
+            with gate.slot():
+                holding.slot = True
+                try:
+                    return send(request, **kwargs)
+                finally:
+                    holding.slot = False
 
         return gated_send
 
