@@ -46,7 +46,7 @@ def test_a_sliding_window_counts_the_last_second_and_a_calendar_one_restarts_eac
 def test_the_emulator_counts_requests_answered_at_once() -> None:
     dataset = Dataset.generate(DatasetSpec(advertisers=1, days=2, seed=2))
     with Emulator(dataset, faults=FaultPlan(latency_ms=300)) as emulator:
-        url = f"{emulator.base_url}/ad/get/?advertiser_id=1"
+        url = f"{emulator.base_url}ad/get/?advertiser_id=1"
         # Answered with HTTP 200 (and an error code: no token) after the latency.
         threads = [
             threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read()) for _ in range(3)
