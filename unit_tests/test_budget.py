@@ -180,12 +180,14 @@ def test_evenly_spaced_calls_with_a_steady_network_are_never_throttled(fake_cloc
 def test_throttled_because_arrivals_bunch_the_budget_spaces_its_calls_wider(fake_clock) -> None:
     began = fake_clock.seconds
     tiktok, elapsed = run_with_delays(fake_clock, 0.05, 0.30)
-    # Calls that took 50-300 ms to arrive need about 1.25 s per 10: a few throttled answers at first,
-    # then the spacing holds; once the widening has worn off, minutes later, one more widens it again.
-    first_seconds = [at for at in tiktok.throttled_at if at - began < 5]
-    later = [at for at in tiktok.throttled_at if at - began >= 5]
-    assert 1 <= len(first_seconds) <= 6
-    assert len(later) <= 1
+    # Calls that took 50-300 ms to arrive need about 1.25 s per 10: throttled answers in the first
+    # minute, then the spacing holds; once the widening has worn off, minutes later, throttling may
+    # come back once or twice and widen it again.
+    first_minute = [at for at in tiktok.throttled_at if at - began < 60]
+    later = [at for at in tiktok.throttled_at if at - began >= 60]
+    print(sorted(round(at - began) for at in tiktok.throttled_at), elapsed)
+    assert 1 <= len(first_minute) <= 12
+    assert len(later) <= 2
     assert elapsed <= 3000 / 10 * 1.3
 
 
@@ -193,6 +195,12 @@ def test_the_widening_wears_off(fake_clock) -> None:
     budget = AdaptiveBudget(requests_per_second=10, requests_per_minute=600)
     base = budget.spacing_seconds
     budget.update_from_response(request(), response(40100))
+    assert budget.spacing_seconds == base  # a lone throttled answer only pauses
+    fake_clock.sleep(budget_module.WIDEN_WITHIN_SECONDS + 1)
+    budget.update_from_response(request(), response(40100))
+    assert budget.spacing_seconds == base
+    fake_clock.sleep(budget_module.WIDEN_WITHIN_SECONDS - 1)
+    budget.update_from_response(request(), response(40100))  # throttled again, soon after
     assert budget.spacing_seconds == pytest.approx(base * budget_module.WIDEN_ON_THROTTLE)
     fake_clock.sleep(budget_module.WIDENING_HALF_LIFE_SECONDS)
     assert budget.spacing_seconds == pytest.approx(base * (1 + (budget_module.WIDEN_ON_THROTTLE - 1) / 2))

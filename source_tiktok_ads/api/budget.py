@@ -23,10 +23,12 @@ WINDOW_MARGIN = 1.05
 # TikTok asks clients to wait 5 minutes after a per-minute breach; repeated throttling grows the pause
 # up to that.
 MAX_PAUSE_SECONDS = 300.0
-# Each throttling pause also spaces the calls that follow a little wider, up to MOST_WIDENING: when the
-# time a request takes to reach TikTok varies more than WINDOW_MARGIN leaves room for, evenly spaced
-# calls still arrive bunched, and only wider spacing stops the throttling. The widening wears off
-# (halving every WIDENING_HALF_LIFE_SECONDS), so one throttled answer does not slow the rest of a run.
+# A throttling pause that follows another within WIDEN_WITHIN_SECONDS also spaces the calls that follow
+# a little wider, up to MOST_WIDENING: when the time a request takes to reach TikTok varies more than
+# WINDOW_MARGIN leaves room for, evenly spaced calls still arrive bunched, and only wider spacing stops
+# the throttling. A lone throttled answer only pauses (wider spacing would cost more than it saves),
+# and the widening wears off (halving every WIDENING_HALF_LIFE_SECONDS).
+WIDEN_WITHIN_SECONDS = 60.0
 WIDEN_ON_THROTTLE = 1.1
 MOST_WIDENING = 1.5
 WIDENING_HALF_LIFE_SECONDS = 600.0
@@ -52,6 +54,7 @@ class AdaptiveBudget(APIBudget):
         self._next_call = 0.0
         self._widening = 1.0
         self._widened_at = 0.0
+        self._last_pause_at: float | None = None
         self.throttled_responses = 0
         # Every request let through, retries included: what the read's progress counts.
         self.requests_sent = 0
@@ -85,8 +88,10 @@ class AdaptiveBudget(APIBudget):
                 if self._paused_until <= now:
                     self._paused_until = now + self._next_pause
                     self._next_pause = min(MAX_PAUSE_SECONDS, self._next_pause * 2)
-                    self._widening = min(MOST_WIDENING, self._widening_at(now) * WIDEN_ON_THROTTLE)
-                    self._widened_at = now
+                    last, self._last_pause_at = self._last_pause_at, now
+                    if last is not None and now - last <= WIDEN_WITHIN_SECONDS:
+                        self._widening = min(MOST_WIDENING, self._widening_at(now) * WIDEN_ON_THROTTLE)
+                        self._widened_at = now
             elif code == 0:
                 self._next_pause = FIRST_PAUSE_SECONDS
 
