@@ -64,12 +64,14 @@ def process_cpu_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def start_emulator(size: Size, latency_ms: int) -> tuple[subprocess.Popen[str], str]:
+def start_emulator(
+    size: Size, latency_ms: int, emulator_flags: list[str]
+) -> tuple[subprocess.Popen[str], str]:
     command = [
         sys.executable, "-m", "tiktok_emulator", "--port", "0",
         "--advertisers", str(size.advertisers), "--campaigns", str(size.campaigns),
         "--adgroups", str(size.adgroups), "--ads", str(size.ads), "--days", str(size.days),
-        "--end-date", END_DATE.isoformat(), "--latency-ms", str(latency_ms),
+        "--end-date", END_DATE.isoformat(), "--latency-ms", str(latency_ms), *emulator_flags,
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=REPO_ROOT / "integration_tests", stdout=subprocess.PIPE, text=True
@@ -187,6 +189,13 @@ def main() -> int:
     parser.add_argument(
         "--qps-cap", type=int, default=0, help="emulator answers 40100 above this many requests/s"
     )
+    parser.add_argument("--latency-jitter", help="LOW-HIGH ms drawn per request (seeded), e.g. 50-300")
+    parser.add_argument(
+        "--jitter-at", choices=("arrival", "processing"), help="see the emulator's --jitter-at"
+    )
+    parser.add_argument(
+        "--qps-window", choices=("sliding", "second"), help="how the emulator counts --qps-cap"
+    )
     parser.add_argument("--streams", help="comma-separated stream names (default: by size)")
     parser.add_argument("--extra-config", default="{}", help="JSON merged into the connector config")
     parser.add_argument(
@@ -197,7 +206,17 @@ def main() -> int:
     args = parser.parse_args()
     size = SIZES[args.size]
 
-    emulator, base_url = start_emulator(size, args.latency_ms)
+    flags = [
+        item
+        for flag, value in (
+            ("--latency-jitter", args.latency_jitter),
+            ("--jitter-at", args.jitter_at),
+            ("--qps-window", args.qps_window),
+        )
+        if value
+        for item in (flag, value)
+    ]
+    emulator, base_url = start_emulator(size, args.latency_ms, flags)
     if args.qps_cap:
         set_faults(base_url, {"latency_ms": args.latency_ms, "qps_cap": args.qps_cap})
     emulator_cpu: float | None = None
@@ -230,6 +249,8 @@ def main() -> int:
             )
             assert process.stdout is not None
             records = failures = throttled = 0
+            in_flight_line = ""
+            first_throttled_at: float | None = None
             # Per stream: records, and when its first and last record arrived.
             timeline: dict[str, list[float]] = {}
             head = b'{"type":"RECORD","record":{"stream":"'
@@ -249,6 +270,10 @@ def main() -> int:
                     failures += 1
                 elif b'"RATE_LIMITED"' in line:  # the CDK reports each throttled answer
                     throttled += 1
+                    if first_throttled_at is None:
+                        first_throttled_at = time.monotonic() - began
+                elif b"Requests in flight:" in line:
+                    in_flight_line = json.loads(line)["log"]["message"]
             returncode = process.wait()
             wall = time.monotonic() - began
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -256,7 +281,8 @@ def main() -> int:
             if emulator_cpu_before is not None and emulator_cpu_after is not None:
                 emulator_cpu = emulator_cpu_after - emulator_cpu_before
         cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        requests_made = emulator_stats(base_url)["total"] - baseline
+        stats = emulator_stats(base_url)
+        requests_made = stats["total"] - baseline
     finally:
         emulator.terminate()
         emulator.wait(timeout=10)
@@ -271,7 +297,11 @@ def main() -> int:
     print(
         f"requests             {requests_made}  (minimum TikTok's rules allow: {minimum}, ratio {requests_made / minimum:.3f})"
     )
-    print(f"throttled answers    {throttled}")
+    first = f"  (first after {first_throttled_at:.1f} s)" if first_throttled_at is not None else ""
+    print(f"throttled answers    {throttled}{first}")
+    print(
+        f"in flight            {stats.get('most_in_flight', '?')} at most (emulator); {in_flight_line or '-'}"
+    )
     print(
         f"wall s               {wall:.2f}  (requests / requests_per_second: {requests_made / 10:.1f} at 10/s)"
     )

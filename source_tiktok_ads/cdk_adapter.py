@@ -10,22 +10,76 @@ through, and the per-stream "runtimes" log line held back until the read ends.
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
 checks that every private attribute read here exists: a CDK upgrade that changes one fails there,
 naming what to re-check.
+
+At start-up, `airbyte_cdk/__init__.py` would import the declarative framework, file-based sources,
+destinations and the concurrent machinery to re-export their names: most of the CDK's start-up memory,
+none of it used by this connector, which imports the CDK's modules by their full paths. So this module,
+imported first by the package, registers `airbyte_cdk` without running that file
+(`skip_cdk_package_exports`); the first access to a name the file would have defined runs it then.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
 import sys
 import tempfile
+import threading
 import time
+import types
 from abc import ABC
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+# --- start-up: the CDK package without its eager re-exports ------------------------------------
+
+CDK_PACKAGE = "airbyte_cdk"
+
+
+def skip_cdk_package_exports() -> bool:
+    """Registers `airbyte_cdk` without its package-level imports; False when it is already imported
+    (or cannot be found), which leaves everything as it was."""
+    if CDK_PACKAGE in sys.modules:
+        return False
+    spec = importlib.util.find_spec(CDK_PACKAGE)
+    if spec is None or spec.loader is None or spec.submodule_search_locations is None:
+        return False
+    package = importlib.util.module_from_spec(spec)
+    lock = threading.RLock()
+    state = {"ran": False}
+
+    def exports(name: str) -> Any:
+        """Runs the package file once, at the first name asked for that a submodule did not set."""
+        submodule = sys.modules.get(f"{CDK_PACKAGE}.{name}")
+        if submodule is not None:  # still being imported: not yet set on the package
+            return submodule
+        with lock:
+            if not state["ran"]:
+                state["ran"] = True
+                assert spec.loader is not None
+                spec.loader.exec_module(package)
+        try:
+            return package.__dict__[name]
+        except KeyError:
+            raise AttributeError(f"module {CDK_PACKAGE!r} has no attribute {name!r}") from None
+
+    package.__getattr__ = exports  # type: ignore[method-assign]
+    sys.modules[CDK_PACKAGE] = package
+    return True
+
+
+def package_exports_ran() -> bool:
+    """Whether `airbyte_cdk/__init__.py` has run in this process."""
+    package = sys.modules.get(CDK_PACKAGE)
+    return isinstance(package, types.ModuleType) and "launch" in package.__dict__
+
+
+skip_cdk_package_exports()
 
 import requests
 from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
@@ -47,6 +101,7 @@ from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from .api.transport import TikTokTransport
 from .pipeline.encoder import RecordLines
 from .scrub import scrub_every_output
 
@@ -98,6 +153,10 @@ class AdaptedHttpStream(HttpStream, ABC):
             return super()._fetch_next_page(stream_slice, stream_state, next_page_token)
         except AirbyteTracedException as error:
             raise self.retries_ran_out(error, self._http_client, time.monotonic() - started) from None
+
+    def use_transport(self, transport: TikTokTransport) -> None:
+        """This stream's requests go through `transport` (see `mount_transport`)."""
+        mount_transport(self._http_client, transport)
 
     def retries_ran_out(self, error: AirbyteTracedException, client: HttpClient, seconds: float) -> Exception:
         """The error to raise when the CDK gave up on a request after `seconds`."""
@@ -273,3 +332,15 @@ def launch(entrypoint: AirbyteEntrypoint, parsed_args: argparse.Namespace) -> No
                 write_record_lines(message)  # type: ignore[arg-type]
             else:
                 print(f"{message}\n", end="")
+
+
+# --- HTTP: the transport under an HttpClient ------------------------------------------------------
+
+
+def mount_transport(http_client: HttpClient, transport: TikTokTransport) -> None:
+    """Puts `transport` under one of the CDK's HttpClients, and its gate around the session's send (the
+    session is private to the HttpClient: there is no public way in)."""
+    session: requests.Session = http_client._session
+    session.mount("https://", transport)
+    session.mount("http://", transport)
+    session.send = transport.gated(session.send)  # type: ignore[method-assign]

@@ -260,7 +260,8 @@ class TikTokAdsConfig(BaseModel):
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,
         title="Concurrent requests",
-        description="How many requests may be in flight at once. The rate limits below still apply.",
+        description="The most requests in flight at once. Within it, the connector keeps as many in flight as "
+        "the rate limits below and TikTok's answer times need, and no more (fewer pages wait in memory).",
         ge=1,
         le=32,
         json_schema_extra={"order": 7},

@@ -20,10 +20,12 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
 from .api.auth import AccessTokenAuthenticator
-from .api.budget import AdaptiveBudget
+from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
+from .api.transport import TikTokTransport
 from .cdk_adapter import AdaptedSource, runtimes_logged_once
 from .check import CheckFailed, check_connection
+from .concurrency import InFlightLimit
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
 from .inputs import ProtocolInputs
 from .missing_streams import missing_stream_names, missing_streams_error
@@ -143,12 +145,22 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         logger = logging.getLogger("airbyte")
         # One budget for every request of the run, streams and advertiser lookups alike.
         budget = AdaptiveBudget(parsed.requests_per_second, parsed.requests_per_minute)
-        api = TikTokApi(parsed.api_base_url, parsed.credentials.access_token, logger, api_budget=budget)
+        # num_workers is the upper bound; the requests on the wire follow the rate x request time.
+        in_flight = InFlightLimit(parsed.requests_per_second / WINDOW_MARGIN, parsed.num_workers)
+        transport = TikTokTransport(in_flight, pool_size=max(10, parsed.num_workers))
+        api = TikTokApi(
+            parsed.api_base_url,
+            parsed.credentials.access_token,
+            logger,
+            api_budget=budget,
+            transport=transport,
+        )
         context = SyncContext(
             config=parsed,
             directory=AdvertiserDirectory(parsed, api, logger),
             authenticator=AccessTokenAuthenticator(parsed.credentials.access_token),
             api_budget=budget,
+            transport=transport,
         )
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import math
+import random
 import time
 from types import SimpleNamespace
 
@@ -132,3 +134,78 @@ def test_a_throttling_answer_holds_every_call_for_the_pause(fake_clock) -> None:
 
     assert granted[0] >= throttled_at + budget_module.FIRST_PAUSE_SECONDS
     assert most_calls_in_any_window(granted, 1.0) <= 10
+
+
+class Tiktok:
+    """TikTok's QPS check at 10/s over a sliding second, for calls that reach it `delay` after they
+    leave; answers come back (to the budget) once no earlier-sent call can still arrive before."""
+
+    def __init__(self, budget: AdaptiveBudget, low: float, high: float, seed: int = 3) -> None:
+        self.budget, self.low, self.high = budget, low, high
+        self.random = random.Random(seed)
+        self.pending: list[float] = []  # arrival times
+        self.window: list[float] = []
+        self.throttled_at: list[float] = []
+
+    def send(self, at: float) -> None:
+        bisect.insort(self.pending, at + self.random.uniform(self.low, self.high))
+
+    def answer_until(self, now: float) -> None:
+        while self.pending and self.pending[0] <= now - self.high:
+            arrival = self.pending.pop(0)
+            self.window = [seen for seen in self.window if seen > arrival - 1.0] + [arrival]
+            throttled = len(self.window) > 10
+            if throttled:
+                self.throttled_at.append(arrival)
+            self.budget.update_from_response(request(), response(40100 if throttled else 0))
+
+
+def run_with_delays(clock: FakeClock, low: float, high: float, calls: int = 3000) -> tuple[Tiktok, float]:
+    budget = AdaptiveBudget(requests_per_second=10, requests_per_minute=600 * 60)
+    tiktok = Tiktok(budget, low, high)
+    began = clock.seconds
+    for _ in range(calls):
+        tiktok.answer_until(clock.seconds)
+        budget.acquire_call(request())
+        tiktok.send(clock.seconds)
+    return tiktok, clock.seconds - began
+
+
+def test_evenly_spaced_calls_with_a_steady_network_are_never_throttled(fake_clock) -> None:
+    tiktok, elapsed = run_with_delays(fake_clock, 0.08, 0.12)
+    assert tiktok.throttled_at == []
+    assert elapsed <= 3000 / 10 * budget_module.WINDOW_MARGIN * 1.01
+
+
+def test_throttled_because_arrivals_bunch_the_budget_spaces_its_calls_wider(fake_clock) -> None:
+    began = fake_clock.seconds
+    tiktok, elapsed = run_with_delays(fake_clock, 0.05, 0.30)
+    # Calls that took 50-300 ms to arrive need about 1.25 s per 10: throttled answers in the first
+    # minute, then the spacing holds; once the widening has worn off, minutes later, throttling may
+    # come back once or twice and widen it again.
+    first_minute = [at for at in tiktok.throttled_at if at - began < 60]
+    later = [at for at in tiktok.throttled_at if at - began >= 60]
+    print(sorted(round(at - began) for at in tiktok.throttled_at), elapsed)
+    assert 1 <= len(first_minute) <= 12
+    assert len(later) <= 2
+    assert elapsed <= 3000 / 10 * 1.3
+
+
+def test_the_widening_wears_off(fake_clock) -> None:
+    budget = AdaptiveBudget(requests_per_second=10, requests_per_minute=600)
+    base = budget.spacing_seconds
+    budget.update_from_response(request(), response(40100))
+    assert budget.spacing_seconds == base  # a lone throttled answer only pauses
+    fake_clock.sleep(budget_module.WIDEN_WITHIN_SECONDS + 1)
+    budget.update_from_response(request(), response(40100))
+    assert budget.spacing_seconds == base
+    fake_clock.sleep(budget_module.WIDEN_WITHIN_SECONDS - 1)
+    budget.update_from_response(request(), response(40100))  # throttled again, soon after
+    assert budget.spacing_seconds == pytest.approx(base * budget_module.WIDEN_ON_THROTTLE)
+    fake_clock.sleep(budget_module.WIDENING_HALF_LIFE_SECONDS)
+    assert budget.spacing_seconds == pytest.approx(base * (1 + (budget_module.WIDEN_ON_THROTTLE - 1) / 2))
+    for _ in range(20):  # throttled again and again: at most MOST_WIDENING
+        fake_clock.sleep(budget.paused_for + 0.01)
+        budget.update_from_response(request(), response(0))
+        budget.update_from_response(request(), response(40100))
+    assert budget.spacing_seconds == pytest.approx(base * budget_module.MOST_WIDENING)

@@ -817,7 +817,7 @@ def test_revoke_after_and_deny(http, fresh, ds):
 def test_admin_endpoints(http, fresh, adv):
     _codes(http, fresh, adv, 2)
     stats = http.get(fresh.base_url.split("/open_api/")[0] + "/_emulator/stats").json()
-    assert stats == {"total": 2, "by_path": {"campaign/get/": 2}}
+    assert stats == {"total": 2, "by_path": {"campaign/get/": 2}, "most_in_flight": 1}
     posted = http.post(
         fresh.base_url.split("/open_api/")[0] + "/_emulator/faults", json={"code_every": 1, "code": 50002}
     )

@@ -11,6 +11,7 @@ from datetime import date
 from .dataset import Dataset, DatasetSpec
 from .divergent import PROFILES, STANDARD
 from .faults import FaultPlan
+from .latency import JITTER_PLACES, PROCESSING, QPS_WINDOWS, SLIDING, LatencyJitter, parse_jitter
 from .server import Emulator
 
 
@@ -33,6 +34,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--upgraded-smart-plus-campaigns", type=int, default=0, help="per advertiser")
     parser.add_argument("--gmv-max-stores", type=int, default=0, help="TikTok Shop stores per advertiser")
     parser.add_argument("--latency-ms", type=int, default=0)
+    parser.add_argument(
+        "--latency-jitter", type=parse_jitter, default=(0, 0), help="LOW-HIGH ms, uniform, seeded by --seed"
+    )
+    parser.add_argument(
+        "--jitter-at",
+        choices=JITTER_PLACES,
+        default=PROCESSING,
+        help="arrival: before the QPS count (network delay); processing: after it (TikTok computing the answer)",
+    )
+    parser.add_argument(
+        "--qps-window",
+        choices=QPS_WINDOWS,
+        default=SLIDING,
+        help="how the QPS cap counts: the last second at each arrival, or per calendar second",
+    )
     parser.add_argument("--sandbox", action="store_true")
     parser.add_argument(
         "--profile",
@@ -79,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         profile=args.profile,
         keyless_rows=args.keyless_rows,
+        jitter=LatencyJitter(*args.latency_jitter, seed=args.seed, where=args.jitter_at),
+        qps_window=args.qps_window,
     )
 
     stop = threading.Event()

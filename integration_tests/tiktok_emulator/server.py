@@ -22,6 +22,8 @@ from .dataset import Dataset
 from .errors import ADVERTISER_QPS_MESSAGE, CODE_MESSAGES, RATE_LIMIT_MESSAGE, ApiError
 from .faults import FaultPlan, hits
 from .handler import API_PREFIX, make_handler
+from .in_flight import InFlightMeter
+from .latency import ARRIVAL, PROCESSING, SLIDING, LatencyJitter, count_over_cap
 from .responses import JSON, NOT_FOUND, http_error
 from .routes import LISTING_KEYS, ROUTES
 
@@ -50,7 +52,10 @@ class Emulator:
         port: int = 0,
         profile: str = divergent.STANDARD,
         keyless_rows: bool = False,
+        jitter: LatencyJitter | None = None,
+        qps_window: str = SLIDING,
     ) -> None:
+        self.jitter, self.qps_window, self.in_flight = jitter or LatencyJitter(), qps_window, InFlightMeter()
         if profile not in divergent.PROFILES:
             raise ValueError(f"profile must be one of {divergent.PROFILES}, not {profile!r}")
         self.dataset = dataset
@@ -130,13 +135,18 @@ class Emulator:
 
     def stats(self) -> dict[str, Any]:
         with self._lock:
-            return {"total": self._total, "by_path": dict(self._by_path)}
+            return {
+                "total": self._total,
+                "by_path": dict(self._by_path),
+                "most_in_flight": self.in_flight.most,
+            }
 
     def reset_counters(self) -> None:
         with self._lock:
             self._total = 0
             self._by_path.clear()
             self.requests.clear()
+            self.in_flight.reset()
 
     def _begin(self, path: str, params: dict[str, str]) -> tuple[int, FaultPlan]:
         with self._lock:
@@ -150,10 +160,7 @@ class Emulator:
         """Record a request in a one-second window; return the count if it exceeds ``cap``."""
         now = time.monotonic()
         with self._lock:
-            while window and window[0] <= now - 1.0:
-                window.popleft()
-            window.append(now)
-            return len(window) if len(window) > cap else 0
+            return count_over_cap(window, now, cap, self.qps_window)
 
     def over_bucket_qps(self, bucket: tuple[str, str], cap: int) -> int:
         """Like `_over_qps`, in the window of one bucket (an advertiser and path, or an endpoint family)."""
@@ -173,9 +180,13 @@ class Emulator:
 
     def respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
         """Like `handle_api`, plus whether the connection is to be reset half-way through the body."""
+        with self.in_flight:
+            return self._respond(path, params, token)
+
+    def _respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
         n, faults = self._begin(path, params)
         per_request = faults if faults.applies_to(path) else FaultPlan()
-        _apply_latency(per_request, n)
+        _apply_latency(per_request, n, self.jitter.draw_ms(ARRIVAL))
         reset = hits(per_request.reset_every, n)
         if hits(per_request.http_error_every, n):
             return (*http_error(per_request, self.request_id()), reset)
@@ -189,6 +200,7 @@ class Emulator:
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
             if faults.qps_cap and self._over_qps(self._app_window, faults.qps_cap):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
+            time.sleep(self.jitter.draw_ms(PROCESSING) / 1000)
             if hits(per_request.code_every, n):
                 raise ApiError(
                     per_request.code,
@@ -248,8 +260,9 @@ class Emulator:
                 raise ApiError(40133, ADVERTISER_QPS_MESSAGE.format(adv=advertiser_id, qps=qps, cap=cap))
 
 
-def _apply_latency(plan: FaultPlan, n: int) -> None:
-    """Hold request number ``n`` for the plan's latency, plus a spike on every `spike_every`-th."""
-    delay = plan.latency_ms + (plan.spike_ms if hits(plan.spike_every, n) else 0)
+def _apply_latency(plan: FaultPlan, n: int, jitter_ms: float = 0) -> None:
+    """Hold request number ``n`` for the plan's latency, plus a spike on every `spike_every`-th, plus
+    the seeded jitter drawn for its arrival."""
+    delay = plan.latency_ms + (plan.spike_ms if hits(plan.spike_every, n) else 0) + jitter_ms
     if delay:
         time.sleep(delay / 1000)

@@ -23,6 +23,15 @@ WINDOW_MARGIN = 1.05
 # TikTok asks clients to wait 5 minutes after a per-minute breach; repeated throttling grows the pause
 # up to that.
 MAX_PAUSE_SECONDS = 300.0
+# A throttling pause that follows another within WIDEN_WITHIN_SECONDS also spaces the calls that follow
+# a little wider, up to MOST_WIDENING: when the time a request takes to reach TikTok varies more than
+# WINDOW_MARGIN leaves room for, evenly spaced calls still arrive bunched, and only wider spacing stops
+# the throttling. A lone throttled answer only pauses (wider spacing would cost more than it saves),
+# and the widening wears off (halving every WIDENING_HALF_LIFE_SECONDS).
+WIDEN_WITHIN_SECONDS = 60.0
+WIDEN_ON_THROTTLE = 1.1
+MOST_WIDENING = 1.5
+WIDENING_HALF_LIFE_SECONDS = 600.0
 
 
 class AdaptiveBudget(APIBudget):
@@ -40,6 +49,11 @@ class AdaptiveBudget(APIBudget):
         self._lock = threading.Lock()
         self._paused_until = 0.0
         self._next_pause = FIRST_PAUSE_SECONDS
+        self._spacing = WINDOW_MARGIN / requests_per_second
+        self._next_call = 0.0
+        self._widening = 1.0
+        self._widened_at = 0.0
+        self._last_pause_at: float | None = None
         self.throttled_responses = 0
         # Every request let through, retries included: what the read's progress counts.
         self.requests_sent = 0
@@ -51,6 +65,12 @@ class AdaptiveBudget(APIBudget):
             if wait <= 0:
                 break
             time.sleep(wait)
+        with self._lock:
+            now = time.monotonic()
+            turn = max(now, self._next_call)
+            self._next_call = turn + self._spacing * self._widening_at(now)
+        if turn > now:
+            time.sleep(turn - now)
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
             self.requests_sent += 1
@@ -67,8 +87,23 @@ class AdaptiveBudget(APIBudget):
                 if self._paused_until <= now:
                     self._paused_until = now + self._next_pause
                     self._next_pause = min(MAX_PAUSE_SECONDS, self._next_pause * 2)
+                    last, self._last_pause_at = self._last_pause_at, now
+                    if last is not None and now - last <= WIDEN_WITHIN_SECONDS:
+                        self._widening = min(MOST_WIDENING, self._widening_at(now) * WIDEN_ON_THROTTLE)
+                        self._widened_at = now
             elif code == 0:
                 self._next_pause = FIRST_PAUSE_SECONDS
+
+    def _widening_at(self, now: float) -> float:
+        """The spacing's widening at `now`, worn off since the last throttling pause."""
+        worn = 0.5 ** ((now - self._widened_at) / WIDENING_HALF_LIFE_SECONDS)
+        return 1.0 + (self._widening - 1.0) * worn
+
+    @property
+    def spacing_seconds(self) -> float:
+        """The time between two calls now."""
+        with self._lock:
+            return self._spacing * self._widening_at(time.monotonic())
 
     @property
     def paused_for(self) -> float:

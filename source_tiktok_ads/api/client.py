@@ -15,10 +15,12 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
+from ..cdk_adapter import mount_transport
 from .auth import AccessTokenAuthenticator
 from .envelope import Envelope
 from .errors import TikTokBackoffStrategy, TikTokErrorHandler, gave_up, raise_for_stream_handled_code
 from .params import REQUEST_TIMEOUT, encode_params
+from .transport import TikTokTransport
 
 # A run's first requests (the advertiser lookup) give up on a host they cannot reach at all after this
 # many retries (at most about 1.5 minutes, connect timeouts included) instead of the full budget, so
@@ -35,12 +37,13 @@ class TikTokApi:
         logger: logging.Logger,
         api_budget: APIBudget | None = None,
         max_retries: int | None = None,
+        transport: TikTokTransport | None = None,
     ) -> None:
         self._base_url = base_url
 
         def client(network_retries: int | None) -> HttpClient:
             retries = {} if max_retries is None else {"max_retries": max_retries}
-            return HttpClient(
+            http_client = HttpClient(
                 name="tiktok_api",
                 logger=logger,
                 error_handler=TikTokErrorHandler(logger, network_retries=network_retries, **retries),
@@ -48,6 +51,9 @@ class TikTokApi:
                 authenticator=AccessTokenAuthenticator(access_token),
                 backoff_strategy=TikTokBackoffStrategy(),
             )
+            if transport is not None:
+                mount_transport(http_client, transport)
+            return http_client
 
         self._client = client(None)
         self._first_contact_client = client(FIRST_CONTACT_NETWORK_RETRIES)

@@ -18,8 +18,11 @@ from .workers import Prefetcher
 
 
 class ReadSession:
-    def __init__(self, context: SyncContext, prefetcher: Prefetcher, progress: ReadProgress) -> None:
+    def __init__(
+        self, context: SyncContext, prefetcher: Prefetcher, progress: ReadProgress, logger: logging.Logger
+    ) -> None:
         self._context = context
+        self._logger = logger
         self._prefetcher = prefetcher
         self._progress = progress
 
@@ -44,18 +47,21 @@ class ReadSession:
             # Planning looked the advertisers up; without them no stream can be read, so the run fails
             # once with that error (before fetching anything ahead) instead of once per stream.
             raise context.directory.failure
-        prefetcher = Prefetcher(context.config.num_workers)
+        in_flight = context.transport.in_flight if context.transport is not None else None
+        prefetcher = Prefetcher(context.config.num_workers, in_flight=in_flight)
         context.prefetcher = prefetcher
         # Before any slice is fetched: the requests so far are the advertiser lookups of the planning.
         progress = _logged_plan(context, summary, logger, interval or progress_interval())
         prefetcher.plan(entries)
         context.progress = progress
         progress.start()
-        return cls(context, prefetcher, progress)
+        return cls(context, prefetcher, progress, logger)
 
     def finish(self) -> None:
         """Logs the final counts and stops the workers (also when the read failed)."""
         self._progress.finish()
+        if self._context.transport is not None:
+            self._logger.info(self._context.transport.in_flight.summary())
         self._context.progress = None
         self._context.prefetcher = None
         self._prefetcher.close()

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..concurrency import InFlightLimit
 from .events import SLICE_END, PageItem, Reservation, SliceFailed
 from .feed import Feed
 from .listing import ListingHelpers
@@ -77,15 +78,31 @@ def _produce(pages: SlicePages, feed: Feed) -> None:
         close()
 
 
+def page_permit_total(
+    num_workers: int, page_permits: int | None, in_flight: InFlightLimit | None
+) -> Callable[[], int]:
+    """How many pages may wait ahead of the reader: a fixed number if given, else PAGE_PERMITS_PER_WORKER
+    for each request the in-flight limit lets on the wire (read at each reservation, so memory follows
+    the limit as it changes), or for each worker when there is no limit."""
+    if page_permits:
+        return lambda: page_permits
+    if in_flight is None:
+        return lambda: num_workers * PAGE_PERMITS_PER_WORKER
+    return lambda: in_flight.limit * PAGE_PERMITS_PER_WORKER
+
+
 class Prefetcher:
     def __init__(
-        self, num_workers: int, lookahead: int | None = None, page_permits: int | None = None
+        self,
+        num_workers: int,
+        lookahead: int | None = None,
+        page_permits: int | None = None,
+        in_flight: InFlightLimit | None = None,
     ) -> None:
         self._executor = ThreadPoolExecutor(max_workers=num_workers, thread_name_prefix="tiktok-fetch")
         self._num_workers = num_workers
         self._lookahead = lookahead or num_workers * 2
-        permits = page_permits or num_workers * PAGE_PERMITS_PER_WORKER
-        self.permits = PagePermits(lambda: permits, self._call_helper)
+        self.permits = PagePermits(page_permit_total(num_workers, page_permits, in_flight), self._call_helper)
         # Help tasks queued or running: each fetches pages of the listing being read while it offers
         # any, then ends, so a worker with no slice to fetch (the last slices of a run, or a single
         # long listing) helps too, and one that has a slice waits at most for a page.

@@ -27,6 +27,7 @@ from ..api.errors import (
     raise_for_stream_handled_code,
 )
 from ..api.params import REQUEST_TIMEOUT, encode_params
+from ..api.transport import TikTokTransport
 from ..cdk_adapter import AdaptedHttpStream
 from ..config import TikTokAdsConfig
 from ..pipeline.encoder import MESSAGE_PER_RECORD, EncodedPage, OutputEncoder, RecordLines
@@ -56,6 +57,8 @@ class SyncContext:
     progress: ReadProgress | None = None
     # Set when a read starts: how pages become output.
     encoder: OutputEncoder = MESSAGE_PER_RECORD
+    # Under every request of the run: the in-flight gate and the one-piece body read.
+    transport: TikTokTransport | None = None
 
 
 def next_page_from_page_info(
@@ -146,6 +149,8 @@ class TikTokStream(AdaptedHttpStream, ABC):
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
         self._id_plan: tuple[IdPlan, frozenset[str]] | None = None
         super().__init__(authenticator=context.authenticator, api_budget=self.request_budget())
+        if context.transport is not None:
+            self.use_transport(context.transport)
 
     def request_budget(self) -> APIBudget | None:
         """The budget this stream's requests pass through: the run's, unless an endpoint has its own."""
