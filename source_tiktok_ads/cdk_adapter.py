@@ -3,8 +3,9 @@
 The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedException) is used where
 it is needed. What is not public lives here: the two CDK functions copied with a change (the read
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
-final error, the private method a page request goes through, the print buffer stdout is written
-through, and the per-stream "runtimes" log line held back until the read ends.
+final error, the private method a page request goes through, the private session our transport is
+mounted on (`mount_transport`), the print buffer stdout is written through, and the per-stream
+"runtimes" log line held back until the read ends.
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and

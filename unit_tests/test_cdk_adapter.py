@@ -15,6 +15,7 @@ import pytest
 import requests
 from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint, launch
 from airbyte_cdk.sources import AbstractSource
+from airbyte_cdk.sources.streams.call_rate import LimiterMixin
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.sources.streams.http.rate_limiting import user_defined_backoff_handler
@@ -88,6 +89,18 @@ FINGERPRINTS: dict[str, tuple[Callable[..., Any], str, str]] = {
         "53528ba0262b7b7bf2950fe1411f0041625f49d79d00e53d3c86307a11d5e47c",
         "write_record_lines flushes it under its lock before writing bytes to stdout",
     ),
+    "HttpClient._request_session": (
+        HttpClient._request_session,
+        "20685918f002be809850601c107690724241b4e7f0cc9d6c6f7b3af81949534a",
+        "makes the session mount_transport mounts the transport on and gates: check it is still kept in "
+        "_session and that its send still waits for the rate budget",
+    ),
+    "LimiterMixin.send": (
+        LimiterMixin.send,
+        "39b3ced58350833b6e4dfe347440cb1cecbed2c5d6bfa19c909087b73aea0daf",
+        "waits for the rate budget, then sends: mount_transport's gate wraps it, so the in-flight slot is "
+        "held from before the budget wait until the body is read",
+    ),
     "user_defined_backoff_handler": (
         user_defined_backoff_handler,
         "e585b90aafebe86994e84615ada11d9e29395eb5a206de9de00a08ded913d413",
@@ -133,6 +146,7 @@ class Page(HttpStream):
 def test_every_private_attribute_the_adapter_reads_exists() -> None:
     client = HttpClient("test", logging.getLogger("test"))
     assert isinstance(client._request_attempt_count, dict)
+    assert isinstance(client._session, requests.Session)
     error = AirbyteTracedException(message="x")
     assert error._exception is None and error._stream_descriptor is None
     assert isinstance(Page()._http_client, HttpClient)

@@ -34,13 +34,18 @@ QUOTED_CONSTANTS = {
     "WINDOW_MARGIN": "source_tiktok_ads.api.budget",
     "FIRST_PAUSE_SECONDS": "source_tiktok_ads.api.budget",
     "MAX_PAUSE_SECONDS": "source_tiktok_ads.api.budget",
+    "WIDEN_WITHIN_SECONDS": "source_tiktok_ads.api.budget",
+    "WIDEN_ON_THROTTLE": "source_tiktok_ads.api.budget",
+    "MOST_WIDENING": "source_tiktok_ads.api.budget",
+    "WIDENING_HALF_LIFE_SECONDS": "source_tiktok_ads.api.budget",
+    "HEADROOM": "source_tiktok_ads.concurrency",
+    "INITIAL_LIMIT": "source_tiktok_ads.concurrency",
     "LAZY_BODY_BYTES": "source_tiktok_ads.api.envelope",
     "MAX_DAYS_DAILY": "source_tiktok_ads.reports.windows",
     "MAX_DAYS_HOURLY": "source_tiktok_ads.reports.windows",
     "MAX_PAGE_SIZE": "source_tiktok_ads.streams.base",
     "DEFAULT_MAX_RETRIES": "source_tiktok_ads.api.errors",
 }
-# Linked from the docs, written on another branch: accepted while missing, checked like any file once there.
 QUOTED_CONSTANT = re.compile(r"`([A-Z][A-Z0-9_]+)` = ([\w.]+)")
 QUOTED_DEFAULT = re.compile(r"`([a-z_]+)` \(default ([\w.\-]+)\)")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
