@@ -70,8 +70,11 @@ def test_a_configured_stream_the_source_does_not_have_is_named_after_the_others_
 def test_a_cancelled_read_leaves_nothing_in_the_temporary_directory(
     dataset: Dataset, catalog: dict, stop: signal.Signals
 ) -> None:
+    # Slow report requests keep the read going for seconds after its first (campaign) record, so the
+    # signal always lands mid-read, however slowly this test gets to send it.
+    slow_reports = FaultPlan(latency_ms=5000, only_paths=frozenset({"report/integrated/get/"}))
     with (
-        Emulator(dataset, faults=FaultPlan(latency_ms=200)) as slow,
+        Emulator(dataset, faults=slow_reports) as slow,
         tempfile.TemporaryDirectory() as inputs,
         tempfile.TemporaryDirectory() as connector_tmp,
     ):
