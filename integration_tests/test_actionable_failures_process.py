@@ -95,6 +95,9 @@ def test_a_cancelled_read_leaves_nothing_in_the_temporary_directory(
             stderr=subprocess.PIPE,
             text=True,
             env={**os.environ, "TMPDIR": connector_tmp, "PYTHONUNBUFFERED": "1"},
+            # As a terminal's Ctrl-C reaches it: a runner started in the background may pass SIGINT on
+            # ignored, and Python keeps an ignored SIGINT ignored.
+            preexec_fn=_default_sigint,
         )
         assert process.stdout is not None
         for line in process.stdout:
@@ -105,6 +108,10 @@ def test_a_cancelled_read_leaves_nothing_in_the_temporary_directory(
         assert process.returncode != 0
         assert list(Path(connector_tmp).iterdir()) == []
         assert fs.secret_hits([output, errors]) == []
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_no_command_prints_the_usage_not_a_traceback() -> None:
