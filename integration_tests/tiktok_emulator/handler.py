@@ -36,8 +36,8 @@ def _query_params(query: str) -> dict[str, str]:
 class EmulatorHandler(BaseHTTPRequestHandler):
     emu: Emulator
     protocol_version = "HTTP/1.1"
-    # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs add
-    # ~40 ms to every keep-alive request.
+    # Headers and body go out in separate writes; without this, Nagle plus delayed ACKs hold back
+    # every keep-alive answer by a delayed-ACK interval.
     disable_nagle_algorithm = True
     server_version = "tiktok-emulator"
 
