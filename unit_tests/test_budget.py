@@ -6,7 +6,6 @@ import bisect
 import itertools
 import math
 import random
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -31,33 +30,32 @@ def request() -> requests.PreparedRequest:
     return requests.Request("GET", BASE_URL + "ad/get/").prepare()
 
 
-def test_requests_per_second_is_enforced() -> None:
-    budget = AdaptiveBudget(requests_per_second=5, requests_per_minute=600)
-    began = time.monotonic()
-    for _ in range(11):
-        budget.acquire_call(request())
-    # 11 calls at 5/s need two full windows after the first five.
-    assert time.monotonic() - began >= 1.9
+def test_requests_per_second_is_enforced(fake_clock) -> None:
+    granted = grant_times(
+        AdaptiveBudget(requests_per_second=5, requests_per_minute=600), fake_clock, calls=11
+    )
+    # 11 calls at 5/s: each at least a fifth of a second after the one before, two seconds in all.
+    assert min(later - earlier for earlier, later in itertools.pairwise(granted)) >= 1 / 5
+    assert granted[-1] - granted[0] >= 10 / 5
 
 
-def test_throttling_pauses_everyone_and_grows_until_success(monkeypatch) -> None:
-    monkeypatch.setattr(budget_module, "FIRST_PAUSE_SECONDS", 0.2)
+def test_throttling_pauses_everyone_and_grows_until_success(fake_clock) -> None:
+    first = budget_module.FIRST_PAUSE_SECONDS
     budget = AdaptiveBudget(requests_per_second=100, requests_per_minute=6000)
-    budget._next_pause = 0.2
     budget.update_from_response(request(), response(40100))
-    assert 0.1 < budget.paused_for <= 0.2
+    assert budget.paused_for == pytest.approx(first)
     budget.update_from_response(request(), response(40133))  # same pause, not stacked
-    assert budget.paused_for <= 0.2
-    began = time.monotonic()
+    assert budget.paused_for == pytest.approx(first)
+    began = fake_clock.seconds
     budget.acquire_call(request())
-    assert time.monotonic() - began >= 0.1
+    assert fake_clock.seconds - began >= first
     budget.update_from_response(request(), response(40100))
-    assert 0.3 < budget.paused_for <= 0.4  # doubled
+    assert budget.paused_for == pytest.approx(2 * first)  # doubled
     assert budget.throttled_responses == 3
-    time.sleep(0.4)
+    fake_clock.sleep(2 * first)
     budget.update_from_response(request(), response(0))
     budget.update_from_response(request(), response(40100))
-    assert budget.paused_for <= 0.2  # back to the first pause after a success
+    assert budget.paused_for == pytest.approx(first)  # back to the first pause after a success
 
 
 def test_other_errors_do_not_pause() -> None:
