@@ -9,15 +9,20 @@ import os
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
+from typing import IO
 
 import fault_support as fs
 import pytest
 from conftest import START_DATE
 from harness import configured_catalog, connector_command, emulator_config, run_connector
 from network_faults import closed_port
-from tiktok_emulator import Dataset, Emulator, FaultPlan, credentials
+from tiktok_emulator import Dataset, Emulator, credentials
+
+from source_tiktok_ads.reports.stream import REPORT_PATH
 
 pytestmark = pytest.mark.slow
 
@@ -66,48 +71,80 @@ def test_a_configured_stream_the_source_does_not_have_is_named_after_the_others_
     assert "'old_custom_report'" in error["message"] and "Refresh the source schema" in error["message"]
 
 
+class HeldReports(Emulator):
+    """A TikTok whose report answers take until the test lets them go: a read that has asked for one
+    cannot finish before then."""
+
+    def __init__(self, dataset: Dataset) -> None:
+        super().__init__(dataset)
+        self.report_asked = threading.Event()
+        self.let_go = threading.Event()
+
+    def respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
+        if path == REPORT_PATH:
+            self.report_asked.set()
+            self.let_go.wait()
+        return super().respond(path, params, token)
+
+
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
 def test_a_cancelled_read_leaves_nothing_in_the_temporary_directory(
     dataset: Dataset, catalog: dict, stop: signal.Signals
 ) -> None:
-    # Slow report requests keep the read going for seconds after its first (campaign) record, so the
-    # signal always lands mid-read, however slowly this test gets to send it.
-    slow_reports = FaultPlan(latency_ms=5000, only_paths=frozenset({"report/integrated/get/"}))
     with (
-        Emulator(dataset, faults=slow_reports) as slow,
+        HeldReports(dataset) as held,
         tempfile.TemporaryDirectory() as inputs,
         tempfile.TemporaryDirectory() as connector_tmp,
     ):
         Path(inputs, "config.json").write_text(
-            json.dumps(emulator_config(slow.base_url, start_date=START_DATE))
+            json.dumps(emulator_config(held.base_url, start_date=START_DATE))
         )
         Path(inputs, "catalog.json").write_text(json.dumps(catalog))
-        process = subprocess.Popen(
-            [
-                *connector_command(),
-                "read",
-                "--config",
-                f"{inputs}/config.json",
-                "--catalog",
-                f"{inputs}/catalog.json",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env={**os.environ, "TMPDIR": connector_tmp, "PYTHONUNBUFFERED": "1"},
-            # As a terminal's Ctrl-C reaches it: a runner started in the background may pass SIGINT on
-            # ignored, and Python keeps an ignored SIGINT ignored.
-            preexec_fn=_default_sigint,
-        )
-        assert process.stdout is not None
-        for line in process.stdout:
-            if line.startswith('{"type":"RECORD"'):
-                break
-        process.send_signal(stop)
-        output, errors = process.communicate(timeout=60)
+        try:
+            process = subprocess.Popen(
+                [
+                    *connector_command(),
+                    "read",
+                    "--config",
+                    f"{inputs}/config.json",
+                    "--catalog",
+                    f"{inputs}/catalog.json",
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env={**os.environ, "TMPDIR": connector_tmp, "PYTHONUNBUFFERED": "1"},
+                # As a terminal's Ctrl-C reaches it: a runner started in the background may pass SIGINT
+                # on ignored, and Python keeps an ignored SIGINT ignored.
+                preexec_fn=_default_sigint,
+            )
+            outputs = [drained(process.stdout), drained(process.stderr)]
+            # The read waits for a report answer it cannot do without: the signal lands mid-read, while
+            # the read's temporary directory is there.
+            assert held.report_asked.wait(timeout=120), "the read never asked for a report"
+            assert process.poll() is None and list(Path(connector_tmp).iterdir())
+            process.send_signal(stop)
+            # Gone with no report answered: the signal, not the end of the read, removed it.
+            deadline = time.monotonic() + 60
+            while list(Path(connector_tmp).iterdir()):
+                assert time.monotonic() < deadline, "the cancelled read left its temporary directory"
+                time.sleep(0.01)
+        finally:
+            # Requests still in flight get their answer; the process then ends.
+            held.let_go.set()
+        process.wait(timeout=60)
+        output, errors = ("".join(lines) for lines in (drain.result(timeout=60) for drain in outputs))
         assert process.returncode != 0
         assert list(Path(connector_tmp).iterdir()) == []
         assert fs.secret_hits([output, errors]) == []
+
+
+def drained(stream: IO[str] | None) -> Future[list[str]]:
+    """Read a pipe to its end on a thread, so the process never blocks writing to it."""
+    assert stream is not None
+    done: Future[list[str]] = Future()
+    threading.Thread(target=lambda: done.set_result(list(stream)), daemon=True).start()
+    return done
 
 
 def _default_sigint() -> None:
