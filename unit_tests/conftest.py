@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -40,6 +41,21 @@ def no_sleep(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     waits: list[float] = []
     monkeypatch.setattr("time.sleep", lambda seconds: waits.append(seconds))
     return waits
+
+
+def freeze_report_today(monkeypatch: pytest.MonkeyPatch, today: date) -> None:
+    """The report streams read up to the advertiser's today: fixed at noon UTC of `today`, so a test
+    that expects windows ending on `today` holds even when the run crosses midnight."""
+    from source_tiktok_ads.reports import stream
+
+    noon = datetime.combine(today, time(12), UTC)
+
+    class Frozen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> datetime:  # type: ignore[override]
+            return noon if tz is None else noon.astimezone(tz)
+
+    monkeypatch.setattr(stream, "datetime", Frozen)
 
 
 # CI runs the property tests on a fixed sequence of examples, so a submission's result does not depend

@@ -8,15 +8,21 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from airbyte_cdk.models import FailureType
 
 from source_tiktok_ads.reports.keyless_rows import QuietFailures, RowsWithoutKey
 
-from .conftest import envelope
+from .conftest import envelope, freeze_report_today
 from .test_metric_healing import read_refusing
 from .test_report_streams import query_of
 
 TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(autouse=True)
+def report_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_report_today(monkeypatch, TODAY)
 
 
 class RowsWithHoles:

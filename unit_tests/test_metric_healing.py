@@ -15,10 +15,15 @@ from airbyte_cdk.test.entrypoint_wrapper import read
 from source_tiktok_ads import SourceTiktokAds
 from source_tiktok_ads.reports.healing import named_metrics
 
-from .conftest import BASE_URL, envelope, raw_config
+from .conftest import BASE_URL, envelope, freeze_report_today, raw_config
 from .test_report_streams import query_of
 
 TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(autouse=True)
+def report_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_report_today(monkeypatch, TODAY)
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,15 @@ from source_tiktok_ads.reports.catalog import METRICS, ValueType
 from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
 from source_tiktok_ads.reports.records import RecordBuilder, report_json_schema
 
-from .conftest import BASE_URL, envelope, raw_config
+from .conftest import BASE_URL, envelope, freeze_report_today, raw_config
 
 REPORTS = {definition.name: definition for definition in BUILTIN_REPORTS}
 TODAY = datetime.now(UTC).date()
+
+
+@pytest.fixture(autouse=True)
+def report_today(monkeypatch: pytest.MonkeyPatch) -> None:
+    freeze_report_today(monkeypatch, TODAY)
 
 
 def query_of(request: Any) -> dict[str, str]:
