@@ -8,7 +8,6 @@ truncated body parsed as something else, a metric read as null) is caught as sur
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import ConnectorRun, configured_catalog, connector_command, emulator_config
+from harness import ConnectorRun, configured_catalog, connector_command, connector_env, emulator_config
 from tiktok_emulator import Dataset, DatasetSpec, credentials
 
 DAYS = 7
@@ -150,7 +149,7 @@ def read(
             capture_output=True,
             text=True,
             timeout=timeout,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=connector_env(),
         )
     run = ConnectorRun(completed.returncode, completed.stdout, completed.stderr, _parse(completed.stdout))
     return TimedRun(run, time.monotonic() - started)
@@ -172,7 +171,7 @@ def read_and_kill(
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env=connector_env(),
         )
         assert process.stdout is not None and process.stderr is not None
         lines: list[str] = []

@@ -15,6 +15,30 @@ from typing import Any
 
 from tiktok_emulator import credentials
 
+from source_tiktok_ads.api.waits import RETRY_WAIT_SCALE_ENV
+
+# The connector's rate settings in process tests: the emulator answers as fast as it can, and a test is
+# about what the connector reads, not about TikTok's pace. The few tests of the pacing set their own rate.
+TEST_RATE_SETTINGS: dict[str, Any] = {
+    "requests_per_second": 500,
+    "requests_per_minute": 60000,
+    "gmv_max_requests_per_second": 500,
+    "gmv_max_requests_per_minute": 60000,
+}
+# Retry waits and throttling pauses, shrunk by this factor: tests count retries and what follows them, not
+# the seconds between them. `connector_env(retry_wait_scale=1)` gives a test the real waits.
+TEST_RETRY_WAIT_SCALE = 0.05
+
+
+def connector_env(retry_wait_scale: float = TEST_RETRY_WAIT_SCALE, **extra: str) -> dict[str, str]:
+    """The environment a connector process runs with in the tests."""
+    return {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        RETRY_WAIT_SCALE_ENV: str(retry_wait_scale),
+        **extra,
+    }
+
 
 def connector_command() -> list[str]:
     """The installed console script when on PATH, else the same entry point through the module."""
@@ -90,6 +114,7 @@ def run_connector(
     timeout: float = 600,
     raw_config: str | None = None,
     entry_point: list[str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> ConnectorRun:
     with tempfile.TemporaryDirectory() as directory:
         args = [*(entry_point or connector_command()), command]
@@ -102,7 +127,7 @@ def run_connector(
             )
             args += [flag, str(path)]
         completed = subprocess.run(
-            args, capture_output=True, text=True, timeout=timeout, env={**os.environ, "PYTHONUNBUFFERED": "1"}
+            args, capture_output=True, text=True, timeout=timeout, env=env or connector_env()
         )
     messages = []
     for line in completed.stdout.splitlines():
@@ -122,6 +147,7 @@ def emulator_config(base_url: str, **overrides: Any) -> dict[str, Any]:
             "access_token": credentials.ACCESS_TOKEN,
         },
         "base_url": base_url,
+        **TEST_RATE_SETTINGS,
     }
     config.update(overrides)
     return config

@@ -10,7 +10,6 @@ backoff schedule is patched short in the connector process (the attempt counts a
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -20,7 +19,7 @@ from typing import Any
 
 import fault_support as fs
 import pytest
-from harness import ConnectorRun, configured_catalog, run_connector
+from harness import ConnectorRun, configured_catalog, connector_env, run_connector
 from network_faults import UNRESOLVABLE_HOST, network_fault_patch, untrusted_tls_server
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
@@ -81,13 +80,7 @@ def _run(command: str, config: dict[str, Any], catalog: dict[str, Any] | None, p
             capture_output=True,
             text=True,
             timeout=300,
-            env={
-                **os.environ,
-                "PYTHONUNBUFFERED": "1",
-                "TMPDIR": connector_tmp,
-                "NO_PROXY": "",
-                "no_proxy": "",
-            },
+            env=connector_env(TMPDIR=connector_tmp, NO_PROXY="", no_proxy=""),
         )
         leftovers = {
             str(file): file.read_text(errors="replace")

@@ -17,6 +17,7 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRat
 
 from .envelope import envelope_of
 from .errors import RATE_LIMIT_CODES
+from .waits import retry_wait_scale
 
 FIRST_PAUSE_SECONDS = 1.0
 WINDOW_MARGIN = 1.05
@@ -48,6 +49,7 @@ class AdaptiveBudget(APIBudget):
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
         self._lock = threading.Lock()
         self._paused_until = 0.0
+        self._pause_scale = retry_wait_scale()
         self._next_pause = FIRST_PAUSE_SECONDS
         self._spacing = WINDOW_MARGIN / requests_per_second
         self._next_call = 0.0
@@ -85,7 +87,7 @@ class AdaptiveBudget(APIBudget):
                 now = time.monotonic()
                 # Several workers hit the limit at once: one pause covers them all.
                 if self._paused_until <= now:
-                    self._paused_until = now + self._next_pause
+                    self._paused_until = now + self._next_pause * self._pause_scale
                     self._next_pause = min(MAX_PAUSE_SECONDS, self._next_pause * 2)
                     last, self._last_pause_at = self._last_pause_at, now
                     if last is not None and now - last <= WIDEN_WITHIN_SECONDS:

@@ -34,6 +34,7 @@ from ..scrub import scrub
 from .envelope import Envelope, envelope_of
 from .network import NetworkFailure, classify, host_of
 from .retry_log import reword_retry_logs
+from .waits import retry_wait_scale
 
 API_PATH_MARKER = "/open_api/v1.3/"
 
@@ -294,9 +295,10 @@ class TikTokBackoffStrategy(BackoffStrategy):
     def __init__(self, base_seconds: float = 1.0, cap_seconds: float = 60.0) -> None:
         self._base = base_seconds
         self._cap = cap_seconds
+        self._scale = retry_wait_scale()
 
     def backoff_time(
         self, response_or_exception: requests.Response | requests.RequestException | None, attempt_count: int
     ) -> float | None:
         ceiling = min(self._cap, self._base * 2 ** max(0, attempt_count - 1))
-        return ceiling / 2 + random.uniform(0, ceiling / 2)
+        return (ceiling / 2 + random.uniform(0, ceiling / 2)) * self._scale
