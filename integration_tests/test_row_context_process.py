@@ -33,6 +33,7 @@ STREAMS = ["advertisers", "ads_reports_daily", "campaigns_reports_hourly", "ads_
 DATED = [("ads_reports_daily", "stat_time_day"), ("campaigns_reports_hourly", "stat_time_hour")]
 REPORTS = {definition.name: definition for definition in BUILTIN_REPORTS}
 ATTRIBUTION_WINDOW = 2
+PACED_RATE = 10
 PROGRESS_SECONDS = 0.2
 
 
@@ -61,6 +62,8 @@ def config(emulator: Emulator) -> dict[str, Any]:
         emulator.base_url,
         start_date=(TODAY_UTC - timedelta(days=6)).isoformat(),
         attribution_window=ATTRIBUTION_WINDOW,
+        # Paced, unlike most process tests: the progress lines need a read that lasts several intervals.
+        requests_per_second=PACED_RATE,
     )
 
 
