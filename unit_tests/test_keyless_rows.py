@@ -51,7 +51,8 @@ def test_the_other_rows_are_read_and_the_stream_fails_naming_count_window_and_ad
     errors = [error.trace.error for error in output.errors]
     assert len(errors) >= 1
     failure = next(error for error in errors if "without" in (error.message or ""))
-    assert "ads_reports_daily: TikTok returned 1 row(s) without ad_id" in failure.message
+    assert failure.message.startswith("Stream ads_reports_daily left 1 advertiser unread")
+    assert "TikTok returned 1 row(s) without ad_id" in failure.message
     assert "advertiser 111" in failure.message and f"window {start}..{TODAY.isoformat()}" in failure.message
     assert failure.failure_type == FailureType.system_error
     assert not failure.stack_trace
