@@ -192,8 +192,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
         undated = stream_slice.get(UNDATED)
         if undated:
             raise SliceRefused(
-                message=f"{self.name}: the time zone of advertiser {stream_slice['advertiser_id']} is unknown, so "
-                f"its report days cannot be dated ({undated}).",
+                message=f"{self.name}: its time zone is unknown, so its report days cannot be dated ({undated}).",
                 failure_type=FailureType.system_error,
             )
         yield from super().fetch_pages(stream_slice, listing)

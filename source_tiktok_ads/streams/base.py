@@ -3,6 +3,7 @@ envelope, `page_info` pagination, the error policy, and per-advertiser failure i
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from ..advertisers import AdvertiserDirectory
 from ..api.auth import AccessTokenAuthenticator
 from ..api.envelope import PARSE_LOCK, UnusableBody, convert_page
 from ..api.errors import (
+    API_PATH_MARKER,
     AccessDenied,
     SliceRefused,
     TikTokApiError,
@@ -36,6 +38,7 @@ from ..pipeline.events import Page
 from ..pipeline.listing import NO_HELPERS, ListingHelpers, PagesAhead
 from ..pipeline.progress import ReadProgress
 from ..pipeline.workers import Prefetcher, slice_key
+from ..scrub import scrub
 from ..unread import UnreadParts
 from .string_ids import IdPlan, id_plan, with_string_ids
 
@@ -212,8 +215,20 @@ class TikTokStream(AdaptedHttpStream, ABC):
         self._planned_slices = slices
 
     def planning_failed(self, error: Exception) -> None:
-        """Planning this stream failed: reading it raises `error`, and makes no request."""
-        self._planning_failure = error
+        """Planning this stream failed: reading it raises that error, named for the stream, and makes no
+        request."""
+        reason = (error.message if isinstance(error, AirbyteTracedException) else None) or str(error)
+        internal = error.internal_message if isinstance(error, AirbyteTracedException) else None
+        # The CDK's own texts name the status, not the endpoint: the URL in the internal message does.
+        path = re.search(rf"{re.escape(API_PATH_MARKER)}([\w/]+)", internal or "")
+        where = f" (asking {path.group(1)})" if path else ""
+        failure_type = (
+            error.failure_type if isinstance(error, AirbyteTracedException) else None
+        ) or FailureType.system_error
+        message = scrub(f"Stream {self.name} could not be planned{where}, so it was not read: {reason}")
+        self._planning_failure = TikTokApiError(
+            message=message, internal_message=message, failure_type=failure_type
+        )
 
     def stream_slices(
         self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
