@@ -22,18 +22,21 @@ TODAY = datetime.now(UTC).date()
 class RowsWithHoles:
     """Three rows per window; in the first window the middle one has no ad_id."""
 
-    def __init__(self) -> None:
+    def __init__(self, only_advertiser: str | None = None) -> None:
         self.first_start: str | None = None
+        # The advertiser whose first window has the keyless row (None: whichever is asked first).
+        self.only_advertiser = only_advertiser
 
     def __call__(self, request: Any, context: Any) -> dict[str, Any]:
         query = query_of(request)
         start = query["start_date"]
-        self.first_start = self.first_start or start
+        if self.only_advertiser in (None, query["advertiser_id"]):
+            self.first_start = self.first_start or start
         rows = [
             {"dimensions": {"ad_id": str(n), "stat_time_day": f"{start} 00:00:00"}, "metrics": {"spend": "1"}}
             for n in range(3)
         ]
-        if start == self.first_start:
+        if start == self.first_start and self.only_advertiser in (None, query["advertiser_id"]):
             rows[1] = {"dimensions": {"stat_time_day": f"{start} 00:00:00"}, "metrics": {"spend": "9"}}
         page_info = {"page": 1, "page_size": 1000, "total_number": 3, "total_page": 1}
         assert json.loads(query["dimensions"])[0] == "ad_id"
