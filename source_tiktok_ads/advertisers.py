@@ -1,8 +1,9 @@
 """Which advertisers a sync covers, and what we know about each (name, time zone, currency).
 
-Looked up once per run and shared by every stream, instead of once per stream. A lookup that fails is
-not repeated either: its error is kept (`failure`) and raised again to whoever asks, and the source
-ends the run with it.
+Looked up once per run and shared by every stream, instead of once per stream. A failed advertiser list,
+or a host that cannot be reached, is not repeated either: its error is kept (`failure`) and raised again
+to whoever asks, and the source ends the run with it. Details TikTok refuses for some advertisers are
+kept to those advertisers (`Advertiser.unknown_because`).
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Advertiser:
     name: str | None = None
     timezone: str | None = None  # IANA or POSIX (`Etc/GMT+8` is UTC-8) name; None: unknown
     currency: str | None = None
+    # Why `advertiser/info/` could not say its details (its reports cannot be dated); None: it did.
+    unknown_because: str | None = None
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:
@@ -62,6 +65,8 @@ class AdvertiserDirectory:
         self.failure: AirbyteTracedException | None = None
         self._has_topview: dict[str, bool] = {}
         self._has_reach_frequency: dict[str, bool] = {}
+        # Advertisers whose campaign listing TikTok denied: their buying types are unknown.
+        self._buying_types_unknown: set[str] = set()
         # Workers starting two report streams at once would otherwise both ask the same question.
         self._topview_probes: dict[str, threading.Lock] = {}
 
@@ -102,43 +107,75 @@ class AdvertiserDirectory:
         return [item["advertiser_id"] for item in self.accessible()]
 
     def fetch_info(self, advertiser_ids: list[str]) -> list[dict[str, Any]]:
+        """`advertiser/info/` of every id, failing on the first refusal (what `check` wants to hear)."""
         records: list[dict[str, Any]] = []
         for batch in chunks(advertiser_ids, ADVERTISER_INFO_BATCH):
             envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch}, first_contact=True)
             records.extend(envelope.data.get("list") or [])
         return records
 
+    def _info_of(self, batch: list[str], refused: dict[str, str]) -> list[dict[str, Any]]:
+        """One batch's details. TikTok refuses a whole batch (40001) for one advertiser it denies, so a
+        refused batch is asked for again in halves, down to the ids TikTok denies alone: those land in
+        `refused` with TikTok's words, and every other advertiser keeps its details."""
+        try:
+            envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch}, first_contact=True)
+        except AccessDenied as denied:
+            if len(batch) == 1:
+                refused[batch[0]] = denied.message
+                return []
+            middle = len(batch) // 2
+            return self._info_of(batch[:middle], refused) + self._info_of(batch[middle:], refused)
+        return list(envelope.data.get("list") or [])
+
     def details(self) -> dict[str, Advertiser]:
-        """Every selected advertiser with its time zone; unknown fields stay None (e.g. in the sandbox,
-        where `advertiser/info/` does not work and report dates fall back to UTC)."""
+        """Every selected advertiser with its time zone. An advertiser TikTok would not describe has
+        `unknown_because` set (its report streams name it rather than guess a zone); in the sandbox,
+        where `advertiser/info/` does not exist, report dates use UTC."""
         with self._lock:
             if self.failure is not None:
                 raise self.failure
             if self._details is not None:
                 return self._details
         selected = self.selected_ids()
-        known: dict[str, Advertiser] = {
-            advertiser_id: Advertiser(advertiser_id) for advertiser_id in selected
-        }
-        if not self._config.credentials.is_sandbox:
+        if self._config.credentials.is_sandbox:
+            known = {advertiser_id: Advertiser(advertiser_id) for advertiser_id in selected}
+        else:
+            known = self._described(selected)
+        with self._lock:
+            self._details = known
+        return known
+
+    def _described(self, selected: list[str]) -> dict[str, Advertiser]:
+        refused: dict[str, str] = {}
+        found: dict[str, dict[str, Any]] = {}
+        for batch in chunks(selected, ADVERTISER_INFO_BATCH):
             try:
-                for info in self.fetch_info(selected):
-                    advertiser_id = str(info.get("advertiser_id"))
-                    known[advertiser_id] = Advertiser(
-                        advertiser_id,
-                        name=info.get("name"),
-                        timezone=info.get("timezone") or info.get("display_timezone"),
-                        currency=info.get("currency"),
-                    )
+                found.update((str(info.get("advertiser_id")), info) for info in self._info_of(batch, refused))
             except Unreachable as error:
                 self.failure = error
                 raise
             except TikTokApiError as error:
-                self._logger.warning(
-                    f"Could not read advertiser details ({error.message}); report dates use UTC as 'today'."
-                )
-        with self._lock:
-            self._details = known
+                refused.update((advertiser_id, error.message or str(error)) for advertiser_id in batch)
+        known: dict[str, Advertiser] = {}
+        for advertiser_id in selected:
+            info = found.get(advertiser_id) or {}
+            timezone = info.get("timezone") or info.get("display_timezone")
+            reason = refused.get(advertiser_id)
+            if reason is None and not timezone:
+                reason = f"{ADVERTISER_INFO_PATH} gave no time zone for it"
+            known[advertiser_id] = Advertiser(
+                advertiser_id,
+                name=info.get("name"),
+                timezone=timezone,
+                currency=info.get("currency"),
+                unknown_because=reason,
+            )
+        if refused:
+            self._logger.warning(
+                f"Could not read the details of {len(refused)} advertiser(s) from {ADVERTISER_INFO_PATH} "
+                f"({', '.join(sorted(refused))}); their report streams skip them and say so: {' | '.join(dict.fromkeys(refused.values()))}"
+            )
         return known
 
     def has_topview(self, advertiser_id: str) -> bool:
@@ -166,19 +203,35 @@ class AdvertiserDirectory:
         known_by_advertiser = self._has_topview if cache is None else cache
         with self._lock:
             known = known_by_advertiser.get(advertiser_id)
+            if known is None and advertiser_id in self._buying_types_unknown:
+                known = False
         if known is None:
             filtering = {"buying_types": [buying_type], "primary_status": "STATUS_ALL"}
-            envelope = self._api.get(
-                CAMPAIGN_LIST_PATH,
-                {
-                    "advertiser_id": advertiser_id,
-                    "filtering": filtering,
-                    "page_size": 1,
-                    "fields": ["campaign_id"],
-                },
-            )
-            page_info = envelope.data.get("page_info") or {}
-            known = bool(envelope.data.get("list")) or bool(page_info.get("total_number"))
+            try:
+                envelope = self._api.get(
+                    CAMPAIGN_LIST_PATH,
+                    {
+                        "advertiser_id": advertiser_id,
+                        "filtering": filtering,
+                        "page_size": 1,
+                        "fields": ["campaign_id"],
+                    },
+                )
+                page_info = envelope.data.get("page_info") or {}
+                known = bool(envelope.data.get("list")) or bool(page_info.get("total_number"))
+            except AccessDenied as denied:
+                # Unknown: the reports are read without the buying-type listings, and the other buying
+                # type is not asked about either; one warning says what may be missing.
+                with self._lock:
+                    first = advertiser_id not in self._buying_types_unknown
+                    self._buying_types_unknown.add(advertiser_id)
+                if first:
+                    self._logger.warning(
+                        f"Advertiser {advertiser_id}: TikTok denied {CAMPAIGN_LIST_PATH} ({denied.tiktok_message}), so "
+                        "whether it has TopView or Reach & Frequency campaigns is unknown. Its reports below advertiser "
+                        "level are read without those buying-type listings: rows of such campaigns, if any, are missing."
+                    )
+                known = False
             with self._lock:
                 known_by_advertiser[advertiser_id] = known
         return known

@@ -28,18 +28,21 @@ def report_today(monkeypatch: pytest.MonkeyPatch) -> None:
 class RowsWithHoles:
     """Three rows per window; in the first window the middle one has no ad_id."""
 
-    def __init__(self) -> None:
+    def __init__(self, only_advertiser: str | None = None) -> None:
         self.first_start: str | None = None
+        # The advertiser whose first window has the keyless row (None: whichever is asked first).
+        self.only_advertiser = only_advertiser
 
     def __call__(self, request: Any, context: Any) -> dict[str, Any]:
         query = query_of(request)
         start = query["start_date"]
-        self.first_start = self.first_start or start
+        if self.only_advertiser in (None, query["advertiser_id"]):
+            self.first_start = self.first_start or start
         rows = [
             {"dimensions": {"ad_id": str(n), "stat_time_day": f"{start} 00:00:00"}, "metrics": {"spend": "1"}}
             for n in range(3)
         ]
-        if start == self.first_start:
+        if start == self.first_start and self.only_advertiser in (None, query["advertiser_id"]):
             rows[1] = {"dimensions": {"stat_time_day": f"{start} 00:00:00"}, "metrics": {"spend": "9"}}
         page_info = {"page": 1, "page_size": 1000, "total_number": 3, "total_page": 1}
         assert json.loads(query["dimensions"])[0] == "ad_id"
@@ -57,7 +60,8 @@ def test_the_other_rows_are_read_and_the_stream_fails_naming_count_window_and_ad
     errors = [error.trace.error for error in output.errors]
     assert len(errors) >= 1
     failure = next(error for error in errors if "without" in (error.message or ""))
-    assert "ads_reports_daily: TikTok returned 1 row(s) without ad_id" in failure.message
+    assert failure.message.startswith("Stream ads_reports_daily left 1 advertiser unread")
+    assert "TikTok returned 1 row(s) without ad_id" in failure.message
     assert "advertiser 111" in failure.message and f"window {start}..{TODAY.isoformat()}" in failure.message
     assert failure.failure_type == FailureType.system_error
     assert not failure.stack_trace

@@ -1,4 +1,5 @@
-"""Metrics TikTok refuses (40002) are dropped for the run and named, instead of failing the stream."""
+"""Metrics TikTok refuses (40002) are dropped for the advertiser that refused them and named, instead of
+failing the stream."""
 
 from __future__ import annotations
 
@@ -49,10 +50,18 @@ def test_refused_metrics_are_found_in_every_message_form(message: str, expected:
 class RefusingReports:
     """A TikTok that refuses `refused` metrics, naming one per answer (or all at once), in `form`."""
 
-    def __init__(self, refused: set[str], all_at_once: bool = False, message: str | None = None) -> None:
+    def __init__(
+        self,
+        refused: set[str],
+        all_at_once: bool = False,
+        message: str | None = None,
+        refusing: set[str] | None = None,
+    ) -> None:
         self.refused = refused
         self.all_at_once = all_at_once
         self.message = message
+        # The advertisers that refuse them (None: every advertiser).
+        self.refusing = refusing
         self.queries: list[dict[str, str]] = []
 
     def __call__(self, request: Any, context: Any) -> dict[str, Any]:
@@ -61,7 +70,8 @@ class RefusingReports:
         metrics = json.loads(query["metrics"])
         if self.message:
             return envelope(code=40002, message=self.message)
-        refused = [name for name in metrics if name in self.refused]
+        refuses = self.refusing is None or query["advertiser_id"] in self.refusing
+        refused = [name for name in metrics if name in self.refused] if refuses else []
         if refused:
             if self.all_at_once:
                 return envelope(code=40002, message=f"Invalid metric fields: {refused}")
@@ -96,10 +106,12 @@ def warnings_of(output: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("all_at_once", [False, True])
-def test_a_refused_metric_is_dropped_for_the_run_and_named_once(all_at_once: bool) -> None:
+def test_a_refused_metric_is_dropped_for_the_advertiser_that_refused_it_and_named_once(
+    all_at_once: bool,
+) -> None:
     refused = {"billed_cost", "engaged_view", "advertiser_id"}
     fake = RefusingReports(refused, all_at_once=all_at_once)
-    # Two advertisers, two windows each: only the very first window pays for the refusals.
+    # Two advertisers, two windows each: only each advertiser's first window pays for the refusals.
     start = (TODAY - timedelta(days=40)).isoformat()
     # One worker: windows are fetched one after another, so the count of requests is exact.
     output = read_refusing("ads_reports_daily", fake, ("111", "222"), start_date=start, num_workers=1)
@@ -113,18 +125,44 @@ def test_a_refused_metric_is_dropped_for_the_run_and_named_once(all_at_once: boo
         assert all(record["metrics"][name] is None for name in refused - {"advertiser_id"})
     answered = [query for query in fake.queries if not refused & set(json.loads(query["metrics"]))]
     assert len(answered) == 4
-    assert len(fake.queries) == 4 + (1 if all_at_once else len(refused))
+    assert len(fake.queries) == 4 + 2 * (1 if all_at_once else len(refused))
 
     stream_warnings = [message for message in warnings_of(output) if message.startswith("ads_reports_daily:")]
-    assert len(stream_warnings) == 1
-    assert all(name in stream_warnings[0] for name in refused)
-    assert (
-        "not supported when data_level is AUCTION_AD" in stream_warnings[0]
-        or "Invalid metric fields" in (stream_warnings[0])
+    assert len(stream_warnings) == 2
+    assert all(name in warning for name in refused for warning in stream_warnings)
+    assert {"for advertiser 111" in warning for warning in stream_warnings} == {True, False}
+    assert all(
+        "not supported when data_level is AUCTION_AD" in warning or "Invalid metric fields" in warning
+        for warning in stream_warnings
     )
     summary = [message for message in warnings_of(output) if message.startswith("Metrics TikTok refused")]
     assert len(summary) == 1 and "ads_reports_daily: " in summary[0]
     assert all(name in summary[0] for name in refused)
+    assert "(advertiser 111)" in summary[0] and "(advertiser 222)" in summary[0]
+
+
+@pytest.mark.parametrize("num_workers", [1, 6])
+def test_a_metric_one_advertiser_refuses_stays_in_the_others_records_whatever_the_workers(
+    num_workers: int,
+) -> None:
+    fake = RefusingReports({"billed_cost"}, refusing={"111"})
+    start = (TODAY - timedelta(days=95)).isoformat()
+    output = read_refusing(
+        "ads_reports_daily", fake, ("111", "222"), start_date=start, num_workers=num_workers
+    )
+
+    assert not output.errors
+    records = [message.record.data for message in output.records]
+    by_advertiser = {
+        advertiser_id: [
+            record["metrics"]["billed_cost"] for record in records if record["advertiser_id"] == advertiser_id
+        ]
+        for advertiser_id in ("111", "222")
+    }
+    assert len(by_advertiser["111"]) == len(by_advertiser["222"]) == 4
+    assert by_advertiser["111"] == [None] * 4 and by_advertiser["222"] == [1.0] * 4
+    # The advertiser that accepts it is never asked without it.
+    assert all("billed_cost" in query["metrics"] for query in fake.queries if query["advertiser_id"] == "222")
 
 
 def test_a_custom_report_heals_the_same_way() -> None:

@@ -172,8 +172,9 @@ def test_plan_and_progress_add_up_to_what_the_read_did() -> None:
 
 
 def test_a_failed_read_still_says_how_far_it_got() -> None:
+    # A code the connector cannot resolve fails the stream at once (a refusal of one slice would not).
     def refuse(request: Any, context: Any) -> dict[str, Any]:
-        return envelope(code=40002, message="Invalid metric fields: ['spend']")
+        return envelope(code=40006, message="The app is not allowed to call this endpoint.")
 
     config = raw_config(advertiser_ids=["1", "2"], start_date="2026-09-01", end_date="2026-09-30")
     output, requests = read_with_progress(config, reports=refuse)

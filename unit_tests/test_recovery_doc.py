@@ -29,6 +29,7 @@ EXPECTED_CONSTANTS = {
     "UNUSABLE_BODY_ATTEMPTS",
     "WINDOW_ATTEMPTS",
     "CHECK_MAX_RETRIES",
+    "WINDOWS_NAMED",
 }
 CONSTANT = re.compile(r"`([A-Z][A-Z0-9_]+) = ([^`]+)`")
 CALL = re.compile(r"`([A-Z][A-Za-z0-9]+\([a-z_]+=[^`]*\))`")
@@ -84,7 +85,8 @@ def test_the_table_has_every_layer() -> None:
         "Metric drop",
     ):
         assert any(name.startswith(layer) for name in layers), layer
-    assert "Per-advertiser isolation" in layers and "Check's shorter retries" in layers
+    assert "Slice left unread" in layers and "Check's shorter retries" in layers
+    assert {"Advertiser details per id", "Buying types unknown", "Planning failure"} <= set(layers)
     assert all(row[column] for row in table_rows() for column in COLUMNS)
 
 

@@ -255,7 +255,7 @@ def test_a_metric_refused_before_the_first_page_is_dropped_and_the_window_asked_
     assert ad_ids(pages) == ["1"]
     assert [call["metrics"] for call, _ in listing.calls] == [("spend", "clicks"), ("spend",)]
     assert window_read.healing.dropped == {
-        "clicks": "metrics: clicks is not supported when data_level is AUCTION_AD."
+        "111": {"clicks": "metrics: clicks is not supported when data_level is AUCTION_AD."}
     }
     assert "ads_reports_daily: TikTok refused metric(s) clicks" in caplog.text
 

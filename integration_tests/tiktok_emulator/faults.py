@@ -7,6 +7,7 @@ was installed (1-based), so a test that swaps the plan knows exactly which reque
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +48,15 @@ class FaultPlan:
     # hit only these paths, e.g. one endpoint that is down. Token revocation, QPS caps, `deny`, 40067
     # and inserted rows are not per-request faults and apply everywhere regardless.
     only_paths: frozenset[str] = field(default_factory=frozenset)
+    # Persistent refusals of one part of a sync, each answered as TikTok answers it:
+    # (advertiser, path, day): 40001 on every request of that advertiser to that path whose date range
+    # holds the day, as while the advertiser's permission was revoked for the requests of that window.
+    deny_days: frozenset[tuple[str, str, str]] = field(default_factory=frozenset)
+    # (advertiser, metric): 40002 "Invalid metric fields" on any report/integrated/get/ request of that
+    # advertiser asking for the metric, as TikTok refuses metrics an account's type does not offer.
+    refuse_metrics: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # Paths answered with HTTP 404 (an endpoint not deployed in a region, or retired).
+    not_found_paths: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         if self.http_error_status not in HTTP_ERROR_STATUSES:
@@ -56,6 +66,11 @@ class FaultPlan:
         # Paths are compared without the leading slash so "/ad/get/" and "ad/get/" both work.
         self.deny = frozenset((str(adv), str(path).lstrip("/")) for adv, path in self.deny)
         self.only_paths = frozenset(str(path).lstrip("/") for path in self.only_paths)
+        self.deny_days = frozenset(
+            (str(adv), str(path).lstrip("/"), str(day)) for adv, path, day in self.deny_days
+        )
+        self.refuse_metrics = frozenset((str(adv), str(metric)) for adv, metric in self.refuse_metrics)
+        self.not_found_paths = frozenset(str(path).lstrip("/") for path in self.not_found_paths)
 
     def applies_to(self, path: str) -> bool:
         """Whether the per-request faults hit a request to ``path``."""
@@ -64,6 +79,13 @@ class FaultPlan:
     def is_denied(self, advertiser_id: str, path: str) -> bool:
         return (advertiser_id, path.lstrip("/")) in self.deny
 
+    def denies_days(self, advertiser_id: str, path: str, days: Iterable[str]) -> bool:
+        path = path.lstrip("/")
+        return any((advertiser_id, path, day) in self.deny_days for day in days)
+
+    def refused_metrics(self, advertiser_id: str, metrics: Iterable[str]) -> list[str]:
+        return [metric for metric in metrics if (advertiser_id, metric) in self.refuse_metrics]
+
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> FaultPlan:
         known = {f.name for f in dataclasses.fields(cls)}
@@ -71,16 +93,20 @@ class FaultPlan:
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         values = dict(data)
-        if "deny" in values:
-            values["deny"] = frozenset(tuple(pair) for pair in values["deny"])
-        if "only_paths" in values:
-            values["only_paths"] = frozenset(values["only_paths"])
+        for name in ("deny", "deny_days", "refuse_metrics"):
+            if name in values:
+                values[name] = frozenset(tuple(entry) for entry in values[name])
+        for name in ("only_paths", "not_found_paths"):
+            if name in values:
+                values[name] = frozenset(values[name])
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        data["deny"] = sorted([list(pair) for pair in self.deny])
-        data["only_paths"] = sorted(self.only_paths)
+        for name in ("deny", "deny_days", "refuse_metrics"):
+            data[name] = sorted([list(entry) for entry in getattr(self, name)])
+        for name in ("only_paths", "not_found_paths"):
+            data[name] = sorted(getattr(self, name))
         return data
 
 

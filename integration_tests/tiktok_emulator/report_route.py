@@ -8,7 +8,7 @@ from . import catalog, divergent, report_rules
 from .aggregation import AggregatedRow
 from .catalog import LEVEL_ID_DIMENSION
 from .dataset import ReportQuery
-from .errors import QUERY_TOO_LARGE_MESSAGE, ApiError
+from .errors import QUERY_TOO_LARGE_MESSAGE, ApiError, bad_param
 from .paging import page, page_request
 from .report_filtering import report_filtering
 
@@ -29,6 +29,7 @@ def route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     lifetime = report_rules.lifetime(p, report_type, dimensions)
     days = emu.dataset.days if lifetime else report_rules.report_days(p, time_dim)
     metrics = report_rules.metrics(p, report_type, level, dimensions, lifetime, emu.profile)
+    refuse_for_advertiser(call, adv_id, days, metrics)
     q = ReportQuery(
         report_type=report_type,
         data_level=level,
@@ -57,6 +58,17 @@ def route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     if totals:
         data["total_metrics"] = _total_metrics(aggregated, metrics)
     return data
+
+
+def refuse_for_advertiser(call: Call, adv_id: str, days: tuple[Any, ...], metrics: list[str]) -> None:
+    """The fault plan's persistent refusals of this advertiser: a window denied, metrics not offered."""
+    if call.faults.denies_days(adv_id, call.path, [str(day) for day in days]):
+        raise ApiError(40001, f"advertiser does not grant you /{call.path}:GET permission")
+    refused = call.faults.refused_metrics(adv_id, metrics)
+    if refused:
+        raise bad_param(
+            f"Please correct the information in invalid metric fields and try again. Invalid metric fields: {refused}."
+        )
 
 
 def _ordered(aggregated: list[AggregatedRow], order_field: str, order_type: str) -> list[AggregatedRow]:

@@ -191,7 +191,7 @@ class Emulator:
         if hits(per_request.http_error_every, n):
             return (*http_error(per_request, self.request_id()), reset)
         route = ROUTES.get(path)
-        if route is None:
+        if route is None or path in faults.not_found_paths:
             return (*NOT_FOUND, reset)
         try:
             if faults.revoke_after and n > faults.revoke_after:

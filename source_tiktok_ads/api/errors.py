@@ -88,7 +88,13 @@ class TikTokApiError(AirbyteTracedException):
     """A TikTok answer the stream cannot recover from."""
 
 
-class AccessDenied(TikTokApiError):
+class SliceRefused(TikTokApiError):
+    """TikTok would not give one slice's data (one advertiser, one window), for a reason that concerns that
+    slice alone. The stream notes it, holds the advertiser's cursor before it and reads its other slices;
+    once they are through it fails naming what was left (see `unread`)."""
+
+
+class AccessDenied(SliceRefused):
     """40001: the token may not read this endpoint for this advertiser."""
 
     def __init__(self, path: str, advertiser_id: str | None, envelope: Envelope) -> None:
@@ -102,7 +108,7 @@ class AccessDenied(TikTokApiError):
         )
 
 
-class QueryTooLarge(TikTokApiError):
+class QueryTooLarge(SliceRefused):
     """40067: the report window is too big for TikTok to compute in one request."""
 
     def __init__(self, path: str, envelope: Envelope) -> None:

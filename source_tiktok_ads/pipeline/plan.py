@@ -53,11 +53,12 @@ class ReadPlan:
     backfill_requests: int = 0
 
     def add(self, stream: TikTokStream, slices: list[Mapping[str, Any] | None]) -> None:
+        # Estimated first: an estimate may ask TikTok and fail, and then the stream adds nothing.
+        costs = [stream.fewest_requests(piece) for piece in slices]
         self.streams += 1
         self.slices += len(slices)
         first_day: dict[str, str] = {}
-        for piece in slices:
-            requests = stream.fewest_requests(piece)
+        for piece, requests in zip(slices, costs, strict=True):
             self.slice_requests += requests
             advertiser_id = (piece or {}).get("advertiser_id")
             if advertiser_id is None:
@@ -125,12 +126,17 @@ def plan_read(
                     stream_state=stream_state,
                 )
             )
-        except Exception as error:  # the CDK meets the same error when it reads the stream, and reports it
-            logger.info(f"{stream.name}: not fetched ahead ({type(error).__name__}).")
+            if summary is not None:
+                summary.add(stream, slices)
+        except Exception as error:  # whatever it is, it concerns this stream alone
+            # Planning or estimating a stream may already ask TikTok (stores, look-ups): the stream fails
+            # with that error at its turn, and the others are read.
+            logger.warning(
+                f"{stream.name}: could not be planned ({type(error).__name__}); it will fail alone."
+            )
+            stream.planning_failed(error)
             continue
         stream.use_planned_slices(slices)
-        if summary is not None:
-            summary.add(stream, slices)
         entries += [
             (slice_key(stream.name, piece), partial(stream.fetch_pages, piece or {})) for piece in slices
         ]

@@ -1,10 +1,11 @@
-"""Metrics TikTok refuses are dropped for the run instead of failing the report stream.
+"""Metrics TikTok refuses are dropped for the advertiser that refused them instead of failing the stream.
 
 TikTok answers 40002 for a whole report request when it refuses a single metric at that report type,
-level and granularity, and its accepted lists change more often than any catalog. When the message
-names metrics the request asked for, those are dropped for the stream for the rest of the run (every
-window, every advertiser), the window is asked for again, and the user is told once per stream which
-metrics were dropped and why. A 40002 that names none of them fails the stream.
+level and granularity (or for that advertiser), and its accepted lists change more often than any
+catalog. When the message names metrics the request asked for, those are dropped for the stream and
+that advertiser for the rest of the run (every window of it), the window is asked for again, and the
+user is told once per stream and advertiser which metrics were dropped and why. A 40002 that names none
+of them leaves the window unread (see `unread`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorResolution, ResponseAction
 
 from ..api.envelope import envelope_of
-from ..api.errors import PARAMETER_CODE, TikTokApiError, TikTokErrorHandler, describe, request_context
+from ..api.errors import PARAMETER_CODE, SliceRefused, TikTokErrorHandler, describe, request_context
 
 
 class ParameterRejected(Exception):
@@ -77,13 +78,20 @@ def named_metrics(message: str, asked: Iterable[str]) -> list[str]:
 
 
 class MetricHealing:
-    """The metrics one stream asks for in this run, minus those TikTok refused; safe across workers."""
+    """The metrics one stream asks for, per advertiser, minus those TikTok refused for that advertiser;
+    safe across workers.
+
+    What TikTok accepts depends on the advertiser (its account type, its features), so a refusal is kept
+    to the advertiser it came for. Whichever of its windows learns it first, every window of that
+    advertiser ends up asked without the metric, and no other advertiser loses it: the records are the
+    same whatever the number of workers."""
 
     def __init__(self, stream_name: str, metrics: Iterable[str]) -> None:
         self._stream_name = stream_name
         self._requested = tuple(metrics)
-        self._dropped: dict[str, str] = {}
-        self._unannounced: dict[str, str] = {}
+        # advertiser -> metric -> TikTok's reason
+        self._dropped: dict[str, dict[str, str]] = {}
+        self._unannounced: dict[str, dict[str, str]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -91,42 +99,45 @@ class MetricHealing:
         """Requests one window may need: TikTok may name only the first refused metric per answer."""
         return len(self._requested) + 1
 
-    def metrics(self) -> tuple[str, ...]:
+    def metrics(self, advertiser_id: str) -> tuple[str, ...]:
         with self._lock:
-            return tuple(name for name in self._requested if name not in self._dropped)
+            dropped = self._dropped.get(advertiser_id, {})
+            return tuple(name for name in self._requested if name not in dropped)
 
     @property
-    def dropped(self) -> Mapping[str, str]:
+    def dropped(self) -> Mapping[str, Mapping[str, str]]:
+        """Per advertiser, the metrics dropped and TikTok's reason."""
         with self._lock:
-            return dict(self._dropped)
+            return {advertiser_id: dict(names) for advertiser_id, names in self._dropped.items()}
 
-    def drop(self, rejection: ParameterRejected, asked: Iterable[str]) -> list[str]:
-        """Drop the asked-for metrics the rejection names; an empty list means it names none."""
+    def drop(self, rejection: ParameterRejected, asked: Iterable[str], advertiser_id: str) -> list[str]:
+        """Drop, for this advertiser, the asked-for metrics the rejection names; an empty list means it
+        names none."""
         names = named_metrics(rejection.reason, asked)
         with self._lock:
+            dropped = self._dropped.setdefault(advertiser_id, {})
             for name in names:
-                if name not in self._dropped:
-                    self._dropped[name] = rejection.reason
-                    self._unannounced[name] = rejection.reason
+                if name not in dropped:
+                    dropped[name] = rejection.reason
+                    self._unannounced.setdefault(advertiser_id, {})[name] = rejection.reason
         return names
 
     def announce(self, logger: logging.Logger) -> None:
-        """One warning for the metrics dropped since the last one, with TikTok's reasons quoted."""
+        """One warning per advertiser for the metrics dropped since the last one, with TikTok's reasons."""
         with self._lock:
             pending, self._unannounced = self._unannounced, {}
-        if not pending:
-            return
-        reasons = "; ".join(f'"{reason}"' for reason in dict.fromkeys(pending.values()))
-        logger.warning(
-            f"{self._stream_name}: TikTok refused metric(s) {', '.join(pending)} ({reasons}). They are dropped "
-            "for the rest of this run, for every advertiser, and are null in this stream's records; the "
-            "other metrics are read as usual."
-        )
+        for advertiser_id, names in sorted(pending.items()):
+            reasons = "; ".join(f'"{reason}"' for reason in dict.fromkeys(names.values()))
+            logger.warning(
+                f"{self._stream_name}: TikTok refused metric(s) {', '.join(names)} for advertiser {advertiser_id} "
+                f"({reasons}). They are dropped for that advertiser for the rest of this run and are null in its "
+                "records; its other metrics, and every metric of the other advertisers, are read as usual."
+            )
 
 
-def rejection_error(rejection: ParameterRejected) -> TikTokApiError:
-    """The stream failure for a 40002 that cannot be healed: the user's parameter is wrong."""
-    return TikTokApiError(
+def rejection_error(rejection: ParameterRejected) -> SliceRefused:
+    """The slice's failure for a 40002 that cannot be healed: the user's parameter is wrong."""
+    return SliceRefused(
         message=rejection.user_message,
         internal_message=rejection.detail,
         failure_type=FailureType.config_error,
@@ -134,15 +145,18 @@ def rejection_error(rejection: ParameterRejected) -> TikTokApiError:
 
 
 def dropped_summary(streams: Iterable[Any]) -> str | None:
-    """One line naming every metric dropped in the run, by stream (None when none was)."""
-    parts = [
-        f"{stream.name}: {', '.join(healing.dropped)}"
-        for stream in streams
-        if (healing := getattr(stream, "metric_healing", None)) is not None and healing.dropped
-    ]
+    """One line naming every metric dropped in the run, by stream and advertiser (None when none was)."""
+    parts = []
+    for stream in streams:
+        healing = getattr(stream, "metric_healing", None)
+        if healing is None:
+            continue
+        for advertiser_id, names in sorted(healing.dropped.items()):
+            if names:
+                parts.append(f"{stream.name}: {', '.join(names)} (advertiser {advertiser_id})")
     if not parts:
         return None
     return (
-        f"Metrics TikTok refused, left out of this run and null in its records: {'; '.join(parts)}. For a "
-        "custom report, remove them from its metrics to silence this."
+        f"Metrics TikTok refused, left out of this run and null in those advertisers' records: {'; '.join(parts)}. "
+        "For a custom report, remove them from its metrics to silence this."
     )

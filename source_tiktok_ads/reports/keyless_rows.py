@@ -2,7 +2,8 @@
 
 Such a row cannot be told apart from its neighbours downstream, so it is never emitted; the rest of its
 page and window are. The stream then fails with one sentence saying how many rows, which window and
-which advertiser, and the window's cursor stays where it was, so the next sync reads it again.
+which advertiser, once the stream's other slices are read; the window's cursor stays where it was, so the
+next sync reads it again.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 
 from airbyte_cdk.models import AirbyteMessage, FailureType, StreamDescriptor
 
-from ..api.errors import TikTokApiError
+from ..api.errors import SliceRefused
+from ..unread import UnreadFailure
 
 
-class RowsWithoutKey(TikTokApiError):
+class RowsWithoutKey(SliceRefused):
     """The stream failure for keyless rows: a fact about TikTok's answer, with no code path to show."""
 
     def __init__(
@@ -39,10 +41,11 @@ class RowsWithoutKey(TikTokApiError):
 
 
 class QuietFailures(logging.Filter):
-    """Log a RowsWithoutKey failure as its sentence, without the traceback the CDK attaches."""
+    """Log a stream's failure for what TikTok's answers left unread (keyless rows among them) as its
+    sentence, without the traceback the CDK attaches."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], RowsWithoutKey):
+        if record.exc_info and isinstance(record.exc_info[1], RowsWithoutKey | UnreadFailure):
             record.msg = f"{record.getMessage()}: {record.exc_info[1].message}"
             record.args = None
             record.exc_info = None

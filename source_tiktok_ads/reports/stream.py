@@ -1,7 +1,8 @@
 """One generic stream reads any report definition from `report/integrated/get/`.
 
 Slices are (advertiser, date window) in date order. An advertiser's cursor moves to a window's last
-day only once that whole window is read, so a run that stops half-way resumes with no gap; each
+day only once that whole window and every earlier one of the run is read (see `state`), so a run that
+stops half-way, or leaves a window unread, resumes with no gap; each
 incremental run re-reads `attribution_window` days before the cursor, because TikTok keeps
 updating conversions after the day they are attributed to.
 """
@@ -12,10 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from airbyte_cdk.models import SyncMode
+from airbyte_cdk.models import FailureType, SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..advertisers import Advertiser
+from ..api.errors import SliceRefused
 from ..config import DataLevel
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..state import AdvertiserCursors
@@ -28,6 +30,8 @@ from .window_read import EMITTED_KEYS, CompleteWindow
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, local_today, windows
 
 REPORT_PATH = "report/integrated/get/"
+# Slice key of an advertiser whose time zone `advertiser/info/` could not give: why.
+UNDATED = "time_zone_unknown"
 
 
 def report_query(
@@ -135,6 +139,10 @@ class ReportStream(TikTokStream, CheckpointMixin):
         self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
     ) -> Iterable[Mapping[str, Any] | None]:
         for advertiser in self.context.directory.details().values():
+            if advertiser.unknown_because:
+                # Its report days cannot be dated: one slice that fails, naming why, and makes no request.
+                yield {"advertiser_id": advertiser.advertiser_id, UNDATED: advertiser.unknown_because}
+                continue
             today = local_today(advertiser.timezone, self._now)
             if self.definition.uses_query_lifetime:
                 self._stamps[advertiser.advertiser_id] = RowStamp(advertiser, None, None)
@@ -174,6 +182,20 @@ class ReportStream(TikTokStream, CheckpointMixin):
             # A cursor beyond `end` (e.g. a hand-edited future state) yields no window at all.
             start = max(start, resume_from)
         return start, end
+
+    def fewest_requests(self, stream_slice: Mapping[str, Any] | None) -> int:
+        return 0 if (stream_slice or {}).get(UNDATED) else super().fewest_requests(stream_slice)
+
+    def fetch_pages(
+        self, stream_slice: Mapping[str, Any], listing: ListingHelpers = NO_HELPERS
+    ) -> Iterator[FetchedPage]:
+        undated = stream_slice.get(UNDATED)
+        if undated:
+            raise SliceRefused(
+                message=f"{self.name}: its time zone is unknown, so its report days cannot be dated ({undated}).",
+                failure_type=FailureType.system_error,
+            )
+        yield from super().fetch_pages(stream_slice, listing)
 
     # --- requests -----------------------------------------------------------------------------------
 
@@ -242,7 +264,13 @@ class ReportStream(TikTokStream, CheckpointMixin):
     ) -> Iterable[FetchedPage]:
         yield from super().read_slice_pages(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
+            # Moves only while every earlier window of the advertiser in this run was read completely.
             self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))
+
+    def left_unread(self, stream_slice: Mapping[str, Any], refused: SliceRefused) -> None:
+        super().left_unread(stream_slice, refused)
+        if "advertiser_id" in stream_slice:
+            self._cursors.hold(stream_slice["advertiser_id"])
 
     def _cursor_value(self, last_day: str) -> str:
         # Same format as the field: a day for daily reports, the day's last hour for hourly ones.

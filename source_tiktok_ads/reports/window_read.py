@@ -10,8 +10,9 @@ through `CompleteWindow`, it yields converted pages such that:
   are told apart by their dimensions, on any page and across the re-read;
 - no row without its key dimensions is emitted; they are counted and fail the stream once the window's
   other rows are through (`RowsWithoutKey`);
-- metrics TikTok refuses (40002) before the first page are dropped for the run and the window is asked
-  for again (`MetricHealing`); a refusal after a page was handed over is the user's to fix;
+- metrics TikTok refuses (40002) before the first page are dropped for the run, for that advertiser, and
+  the window is asked for again (`MetricHealing`); a refusal after a page was handed over is the user's
+  to fix;
 - a window TikTok finds too large (40067) is read as two halves, each with the same guarantees, unless a
   page was already handed over or the window is a single day.
 
@@ -28,7 +29,7 @@ from typing import Any
 
 from airbyte_cdk.models import FailureType
 
-from ..api.errors import QueryTooLarge, TikTokApiError
+from ..api.errors import QueryTooLarge, SliceRefused
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from .healing import MetricHealing, ParameterRejected, rejection_error
 from .keyless_rows import RowsWithoutKey
@@ -133,9 +134,10 @@ class CompleteWindow:
     ) -> Iterator[Any]:
         """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
         healing = self.healing
+        advertiser_id = str(request_slice["advertiser_id"])
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
-            asked = healing.metrics()
+            asked = healing.metrics(advertiser_id)
             asking = {**request_slice, "metrics": asked}
             fetched_a_page = False
             try:
@@ -143,7 +145,7 @@ class CompleteWindow:
                     fetched_a_page = True
                     yield page
             except ParameterRejected as rejection:
-                self._drop_refused(rejection, asked, fetched_a_page)
+                self._drop_refused(rejection, asked, fetched_a_page, advertiser_id)
                 continue
             except QueryTooLarge as too_large:
                 yield from self.read_halves(asking, fetched_a_page, too_large, convert, helpers)
@@ -152,11 +154,11 @@ class CompleteWindow:
         raise AssertionError("unreachable: every round drops at least one metric")
 
     def _drop_refused(
-        self, rejection: ParameterRejected, asked: tuple[str, ...], fetched_a_page: bool
+        self, rejection: ParameterRejected, asked: tuple[str, ...], fetched_a_page: bool, advertiser_id: str
     ) -> None:
         # Metrics TikTok accepted for a first page cannot be refused for a later one; a 40002 there, or
         # one naming no metric asked for, is the user's to fix.
-        if fetched_a_page or not self.healing.drop(rejection, asked):
+        if fetched_a_page or not self.healing.drop(rejection, asked, advertiser_id):
             raise rejection_error(rejection) from None
 
     def read_halves(
@@ -195,7 +197,7 @@ class CompleteWindow:
                     )
                 return
             self._warn_short(request_slice, attempt, attempt_number)
-        raise TikTokApiError(
+        raise SliceRefused(
             message=f"{self.stream_name}: rows of advertiser {request_slice['advertiser_id']} kept changing while "
             f"they were read ({WINDOW_ATTEMPTS} attempts); the window is left for the next sync to read again.",
             failure_type=FailureType.transient_error,

@@ -3,6 +3,7 @@ envelope, `page_info` pagination, the error policy, and per-advertiser failure i
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ from ..advertisers import AdvertiserDirectory
 from ..api.auth import AccessTokenAuthenticator
 from ..api.envelope import PARSE_LOCK, UnusableBody, convert_page
 from ..api.errors import (
+    API_PATH_MARKER,
     AccessDenied,
+    SliceRefused,
     TikTokApiError,
     TikTokBackoffStrategy,
     TikTokErrorHandler,
@@ -35,6 +38,8 @@ from ..pipeline.events import Page
 from ..pipeline.listing import NO_HELPERS, ListingHelpers, PagesAhead
 from ..pipeline.progress import ReadProgress
 from ..pipeline.workers import Prefetcher, slice_key
+from ..scrub import scrub
+from ..unread import UnreadParts
 from .string_ids import IdPlan, id_plan, with_string_ids
 
 MAX_PAGE_SIZE = 1000
@@ -145,7 +150,8 @@ class TikTokStream(AdaptedHttpStream, ABC):
 
     def __init__(self, context: SyncContext) -> None:
         self.context = context
-        self._denied: list[AccessDenied] = []
+        self.unread = UnreadParts()
+        self._planning_failure: Exception | None = None
         self._planned_slices: list[Mapping[str, Any] | None] | None = None
         self._id_plan: tuple[IdPlan, frozenset[str]] | None = None
         super().__init__(authenticator=context.authenticator, api_budget=self.request_budget())
@@ -207,6 +213,22 @@ class TikTokStream(AdaptedHttpStream, ABC):
     def use_planned_slices(self, slices: list[Mapping[str, Any] | None]) -> None:
         """The source planned this run's slices (and is fetching them ahead): hand the same ones to the CDK."""
         self._planned_slices = slices
+
+    def planning_failed(self, error: Exception) -> None:
+        """Planning this stream failed: reading it raises that error, named for the stream, and makes no
+        request."""
+        reason = (error.message if isinstance(error, AirbyteTracedException) else None) or str(error)
+        internal = error.internal_message if isinstance(error, AirbyteTracedException) else None
+        # The CDK's own texts name the status, not the endpoint: the URL in the internal message does.
+        path = re.search(rf"{re.escape(API_PATH_MARKER)}([\w/]+)", internal or "")
+        where = f" (asking {path.group(1)})" if path else ""
+        failure_type = (
+            error.failure_type if isinstance(error, AirbyteTracedException) else None
+        ) or FailureType.system_error
+        message = scrub(f"Stream {self.name} could not be planned{where}, so it was not read: {reason}")
+        self._planning_failure = TikTokApiError(
+            message=message, internal_message=message, failure_type=failure_type
+        )
 
     def stream_slices(
         self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
@@ -385,17 +407,23 @@ class TikTokStream(AdaptedHttpStream, ABC):
         stream_slice: Mapping[str, Any] | None = None,
         stream_state: Mapping[str, Any] | None = None,
     ) -> Iterable[Mapping[str, Any] | RecordLines]:
-        # A missing permission for one advertiser fails this stream for that advertiser only: the other
-        # advertisers are still read, and the stream reports the failure once all of them are done.
+        # A slice TikTok refuses for reasons of its own (a missing permission for one advertiser, rows
+        # without their key, …) fails this stream for that slice only: the other slices are still read,
+        # and the stream names what it left once all of them are done.
         try:
             pages = self.read_slice_pages(sync_mode, stream_slice or {}, stream_state or {})
             yield from self.context.encoder.messages(self.name, pages)
-        except AccessDenied as denied:
-            with_scope_hint(denied)
-            self.logger.error(denied.message)
-            self._denied.append(denied)
+        except SliceRefused as refused:
+            if isinstance(refused, AccessDenied):
+                with_scope_hint(refused)
+            self.logger.error(refused.message)
+            self.left_unread(stream_slice or {}, refused)
         if self.context.progress is not None:
             self.context.progress.slice_done(self.fewest_requests(stream_slice))
+
+    def left_unread(self, stream_slice: Mapping[str, Any], refused: SliceRefused) -> None:
+        """Note a slice left unread; streams with cursors also hold the advertiser's cursor before it."""
+        self.unread.add(stream_slice, refused)
 
     def read_slice_pages(
         self, sync_mode: SyncMode, stream_slice: Mapping[str, Any], stream_state: Mapping[str, Any]
@@ -404,14 +432,15 @@ class TikTokStream(AdaptedHttpStream, ABC):
         return self.pages(stream_slice)
 
     def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
-        self._denied = []
+        if self._planning_failure is not None:
+            # Planning this stream failed (an error outside any slice): it fails alone, at its turn.
+            failure, self._planning_failure = self._planning_failure, None
+            raise failure
+        self.unread.clear()
         yield from super().read(*args, **kwargs)
-        if self._denied:
-            details = " | ".join(denied.message for denied in self._denied)
-            raise AirbyteTracedException(
-                message=f"Stream {self.name} could not read {len(self._denied)} advertiser(s): {details}",
-                failure_type=FailureType.config_error,
-            )
+        failure = self.unread.failure(self.name)
+        if failure is not None:
+            raise failure
 
     def advertiser_slices(self) -> list[dict[str, Any]]:
         return [{"advertiser_id": advertiser_id} for advertiser_id in self.context.directory.selected_ids()]

@@ -15,6 +15,7 @@ from typing import Any
 from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.core import CheckpointMixin
 
+from ..api.errors import SliceRefused
 from ..pipeline.events import Page
 from ..state import AdvertiserCursors
 from ..timestamps import utc_timestamp
@@ -144,6 +145,11 @@ class EntityStream(AdvertiserObjectStream, CheckpointMixin):
             yield kept
         # Only after every listing of the advertiser is read: a failure in between must not skip objects.
         self._cursors.advance(advertiser_id, newest)
+
+    def left_unread(self, stream_slice: Mapping[str, Any], refused: SliceRefused) -> None:
+        super().left_unread(stream_slice, refused)
+        if "advertiser_id" in stream_slice:
+            self._cursors.hold(stream_slice["advertiser_id"])
 
 
 def entity_streams(context: SyncContext) -> list[EntityStream]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from airbyte_cdk.models import SyncMode
@@ -63,6 +64,18 @@ def tiktok_time(cursor: str) -> str:
     return f"{cursor[:10]} {cursor[11:19]}"
 
 
+def changed_since(cursor: str) -> str:
+    """The filter value that finds every object changed at or after `cursor`. `modified_after` keeps only
+    objects modified strictly after it, and times count whole seconds: an object modified in the cursor's
+    own second, after the last sync read, would be missed, so the filter starts a second earlier (the
+    objects of that second already read are dropped again client-side, or emitted once more)."""
+    try:
+        moment = datetime.strptime(tiktok_time(cursor), "%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return tiktok_time(cursor)
+    return (moment - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S")
+
+
 class SmartPlusStream(EntityStream):
     """An Upgraded Smart+ listing: `filtering` without buying types; deleted objects on request."""
 
@@ -86,10 +99,10 @@ class SmartPlusStream(EntityStream):
         since = stream_slice.get("since")
         if not since:
             return [stream_slice]
-        changed_since = tiktok_time(since)
+        since_filter = changed_since(since)
         return [
-            {**stream_slice, "modified_after": changed_since},
-            {**stream_slice, "creation_filter_start_time": changed_since},
+            {**stream_slice, "modified_after": since_filter},
+            {**stream_slice, "creation_filter_start_time": since_filter},
         ]
 
     def read_slice_pages(
