@@ -328,7 +328,10 @@ def _wait_for_a_stop_signal() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python integration_tests/acceptance_env.py", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python integration_tests/acceptance_env.py",
+        description="The acceptance tests' pinned emulator dataset: serve it by hand, or refresh the files read from it.",
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     serving = commands.add_parser("serve", help="serve the acceptance tests' emulator until Ctrl-C")
     serving.add_argument(
