@@ -1,21 +1,29 @@
-"""The pinned world that `acceptance-test-config.yml` describes: one emulator dataset on one fixed port.
+"""The pinned world that `acceptance-test-config.yml` describes: one emulator dataset, pinned dates.
 
-Airbyte's acceptance tests (CAT) and the CDK's standard tests both read the connector config from a file,
-so the emulator has to be where those files say it is: 127.0.0.1:18765. The dataset and the config's
-`start_date`/`end_date` are pinned too, so every read returns the same records, today or in a year.
+The dataset and the config's `start_date`/`end_date` are pinned, so every read returns the same records,
+today or in a year. The committed config files name 127.0.0.1:18765 (`CAT_BASE_URL`): Airbyte's CAT,
+run by hand against the image, needs the emulator at the address its files name. Tests never bind that
+port: they serve the dataset on a free one and read copies of the config files rewritten to point at
+it (`write_configs`, `pointing_at`).
 
-The files in `integration_tests/` that are derived from a read (configured catalog, expected records,
-states) are written by this module; after a deliberate change to the connector's output, refresh them
-with `python integration_tests/acceptance_env.py` and review the diff.
+    python integration_tests/acceptance_env.py serve [--port N]   # the tests' emulator, by hand
+    python integration_tests/acceptance_env.py regenerate         # refresh the derived files
+
+`regenerate` rewrites the files derived from a read (configured catalog, expected records, states);
+run it after a deliberate change to the connector's output and review the diff.
 """
 
 from __future__ import annotations
 
+import argparse
 import copy
 import json
+import signal
 import sys
+import tempfile
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,8 +36,9 @@ if __package__ in (None, "") and str(Path(__file__).parent) not in sys.path:
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 
 HOST = "127.0.0.1"
-PORT = 18765
-BASE_URL = f"http://{HOST}:{PORT}/open_api/v1.3/"
+# The address the committed config files name, for CAT run by hand; tests serve on a free port instead.
+CAT_PORT = 18765
+CAT_BASE_URL = f"http://{HOST}:{CAT_PORT}/open_api/v1.3/"
 
 END_DATE = date(2026, 11, 20)
 DAYS = 3
@@ -65,34 +74,15 @@ ABNORMAL_STATE = INTEGRATION / "abnormal_state.json"
 SAMPLE_STATE = INTEGRATION / "sample_state.json"
 
 
-def emulator_cli_args() -> list[str]:
-    """The same dataset for `python -m tiktok_emulator` (the image test runs it that way)."""
-    spec = DATASET_SPEC
-    return [
-        f"--advertisers={spec.advertisers}",
-        f"--campaigns={spec.campaigns_per_advertiser}",
-        f"--adgroups={spec.adgroups_per_campaign}",
-        f"--ads={spec.ads_per_adgroup}",
-        f"--days={spec.days}",
-        f"--end-date={spec.end_date.isoformat()}",
-        f"--seed={spec.seed}",
-        f"--deleted-every={spec.deleted_every}",
-        f"--topview-every={spec.topview_every}",
-        f"--smart-plus-every={spec.smart_plus_every}",
-        f"--upgraded-smart-plus-campaigns={spec.upgraded_smart_plus_campaigns}",
-        f"--gmv-max-stores={spec.gmv_max_stores}",
-    ]
-
-
 @contextmanager
-def emulator(port: int = PORT) -> Iterator[Emulator]:
-    """The pinned dataset served on `port` (the fixed one by default) for the duration of the block."""
+def emulator(port: int = 0) -> Iterator[Emulator]:
+    """The pinned dataset served on `port` (a free one by default) for the duration of the block."""
     try:
         running = Emulator(Dataset.generate(DATASET_SPEC), host=HOST, port=port)
     except OSError as error:
         raise RuntimeError(
-            f"Cannot start the acceptance-test emulator on {HOST}:{port} ({error}). The acceptance files "
-            "point at this fixed port; stop whatever listens there (another test run?) and retry."
+            f"Cannot start the acceptance-test emulator on {HOST}:{port} ({error}). Stop whatever listens "
+            "there, or choose another port (0 picks a free one) and use the config files written for it."
         ) from error
     with running:
         yield running
@@ -104,6 +94,13 @@ def read_json(path: Path) -> Any:
 
 def load_acceptance_test_config() -> dict[str, Any]:
     return yaml.safe_load(ACCEPTANCE_TEST_CONFIG.read_text())
+
+
+def single_entry(section: str) -> dict[str, Any]:
+    """The one entry of a section; the acceptance tests here are written for one each."""
+    tests = load_acceptance_test_config()["acceptance_tests"][section]["tests"]
+    assert len(tests) == 1, f"these tests expect one `{section}` entry"
+    return tests[0]
 
 
 # CAT keys that the CDK's standard tests reject, but that CAT needs where they are: at `high` strictness
@@ -119,6 +116,43 @@ def standard_tests_view(config: dict[str, Any]) -> dict[str, Any]:
         for entry in view["acceptance_tests"].get(section, {}).get("tests", []):
             for key in keys:
                 entry.pop(key, None)
+    return view
+
+
+def config_paths(config: dict[str, Any]) -> list[str]:
+    """Every `config_path` the acceptance-test config names, once each, in the order it names them."""
+    found = [
+        entry["config_path"]
+        for body in config["acceptance_tests"].values()
+        for entry in (body or {}).get("tests") or []
+        if "config_path" in entry
+    ]
+    return list(dict.fromkeys(found))
+
+
+def write_configs(base_url: str, directory: Path) -> dict[str, Path]:
+    """Copies of every config file the acceptance-test config names, in `directory`, pointing at `base_url`.
+
+    Returns each committed path (relative to the connector root) and its copy. A copy keeps its file's
+    name, because the standard tests name a scenario after it (`sample_config`, `invalid_config`).
+    """
+    written: dict[str, Path] = {}
+    for relative in config_paths(load_acceptance_test_config()):
+        target = directory / Path(relative).name
+        assert target not in written.values(), f"two config files are named {target.name}"
+        config = {**read_json(CONNECTOR_ROOT / relative), "base_url": base_url}
+        target.write_text(json.dumps(config, indent=2) + "\n")
+        written[relative] = target
+    return written
+
+
+def pointing_at(config: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """The acceptance-test config with each `config_path` naming its copy in `directory` (see above)."""
+    view = copy.deepcopy(config)
+    for body in view["acceptance_tests"].values():
+        for entry in (body or {}).get("tests") or []:
+            if "config_path" in entry:
+                entry["config_path"] = str(directory / Path(entry["config_path"]).name)
     return view
 
 
@@ -217,8 +251,8 @@ def _future_state(catalog: dict[str, Any], advertiser_ids: list[str]) -> list[di
 def regenerate() -> None:
     from harness import run_connector  # only needed here; keeps the module light for the tests
 
-    config = read_json(SAMPLE_CONFIG)
-    with emulator():
+    with emulator() as running:
+        config = {**read_json(SAMPLE_CONFIG), "base_url": running.base_url}
         discovered = run_connector("discover", config).catalog
         configured = _configured_catalog(discovered)
         run = run_connector("read", config, with_discovered_streams(configured, discovered))
@@ -259,5 +293,68 @@ def regenerate() -> None:
     print(f"wrote {len(configured['streams'])} streams, {len(expected_lines)} expected records")
 
 
+# --- serving by hand ----------------------------------------------------------------------------------
+
+
+def serve(port: int, config_dir: Path | None) -> None:
+    """Serve the tests' dataset on `port` until Ctrl-C, with config files pointing at it."""
+    with ExitStack() as stack:
+        running = stack.enter_context(emulator(port))
+        if config_dir is None:
+            config_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="tiktok-acceptance-")))
+        config_dir.mkdir(parents=True, exist_ok=True)
+        written = write_configs(running.base_url, config_dir)
+        print(f"Acceptance-test emulator (the dataset the acceptance tests read) at {running.base_url}")
+        print("Config files pointing at it (the emulator's test credentials, not real ones):")
+        for relative, path in written.items():
+            print(f"  {path}    (= {relative} with this base_url)")
+        if running.base_url == CAT_BASE_URL:
+            print("The committed files in integration_tests/ name this address too, as CAT reads them.")
+        print(f"Try: source-tiktok-ads check --config {written[_relative(SAMPLE_CONFIG)]}")
+        print("Ctrl-C stops it.", flush=True)
+        _wait_for_a_stop_signal()
+
+
+def _relative(path: Path) -> str:
+    return str(path.relative_to(CONNECTOR_ROOT))
+
+
+def _wait_for_a_stop_signal() -> None:
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python integration_tests/acceptance_env.py",
+        description="The acceptance tests' pinned emulator dataset: serve it by hand, or refresh the files read from it.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serving = commands.add_parser("serve", help="serve the acceptance tests' emulator until Ctrl-C")
+    serving.add_argument(
+        "--port",
+        type=int,
+        default=CAT_PORT,
+        help=f"default {CAT_PORT}, the committed files' port; 0: a free one",
+    )
+    serving.add_argument(
+        "--config-dir", type=Path, help="where to write the config files (default: a temporary directory)"
+    )
+    commands.add_parser("regenerate", help="rewrite the files derived from a read of the pinned dataset")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        try:
+            serve(args.port, args.config_dir)
+        except RuntimeError as error:  # the port is taken: say so without a traceback
+            print(error, file=sys.stderr)
+            return 1
+    else:
+        regenerate()
+    return 0
+
+
 if __name__ == "__main__":
-    regenerate()
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""Shared fixtures: one emulator per test module, and a record of every connector run for leak checks."""
+"""Shared fixtures: one emulator per test module, and the acceptance tests' session-wide emulator and read."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from acceptance_session import acceptance_full_read, acceptance_world  # noqa: F401  (session fixtures)
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 
 DAYS = 10

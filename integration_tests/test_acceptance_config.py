@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from acceptance_env import (
     ACCEPTANCE_TEST_CONFIG,
-    BASE_URL,
+    CAT_BASE_URL,
     CAT_ONLY_KEYS,
     CONNECTOR_ROOT,
     END_DATE,
@@ -24,6 +24,7 @@ from acceptance_env import (
     read_json,
     standard_tests_view,
 )
+from acceptance_session import CONFIG_DIR
 from airbyte_cdk.test.models.scenario import SCENARIO_SECTIONS, entry_key_problems
 from tiktok_emulator import credentials
 
@@ -161,12 +162,15 @@ def test_standard_tests_reject_only_the_cat_only_keys_and_accept_the_rest() -> N
         "full_refresh",
     }
     assert scenarios["invalid_config"].status == "failed"
+    # They read this session's copies, which point at an emulator on a free port, not the committed files.
+    assert {scenario.config_path.parent for scenario in scenarios.values()} == {CONFIG_DIR}
 
 
 def test_configs_point_at_the_pinned_emulator() -> None:
+    # The committed address is CAT's, run by hand (`acceptance_env.py serve`); tests read rewritten copies.
     good, bad = read_json(SAMPLE_CONFIG), read_json(INVALID_CONFIG)
     for config in (good, bad):
-        assert config["base_url"] == BASE_URL
+        assert config["base_url"] == CAT_BASE_URL
         assert (config["start_date"], config["end_date"]) == (START_DATE.isoformat(), END_DATE.isoformat())
         assert config["credentials"]["app_id"] == credentials.APP_ID
         assert config["credentials"]["secret"] == credentials.APP_SECRET

@@ -1,7 +1,8 @@
 """The CAT suites the CDK's standard tests do not run, driven by the same acceptance-test-config.yml.
 
 CAT itself runs the connector's image and needs a Docker engine; here the connector runs as a process
-(`harness.run_connector`), against the emulator on the fixed port the config files name:
+(`harness.run_connector`), against the session's emulator on a free port, with the config files rewritten
+to point at it (acceptance_session.py). The first full read is the one the standard tests check too:
 - basic_read `expect_records`: every expected record is read back exactly, every stream returns records
   unless it is a declared empty stream, and every non-empty stream is seeded in the expected records;
 - full_refresh: two sequential reads of the configured catalog return the same records;
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,28 +21,21 @@ from typing import Any
 import pytest
 from acceptance_env import (
     CONNECTOR_ROOT,
-    emulator,
     full_refresh_only,
     incremental_only,
-    load_acceptance_test_config,
     primary_key_values,
     read_json,
-    with_discovered_streams,
+    single_entry,
 )
+from acceptance_session import AcceptanceWorld, FullRead
 from harness import ConnectorRun, run_connector
 
 pytestmark = pytest.mark.slow
 
 REGENERATE_HINT = (
     "If the connector's output changed on purpose, refresh the derived files with "
-    "`python integration_tests/acceptance_env.py` and review the diff."
+    "`python integration_tests/acceptance_env.py regenerate` and review the diff."
 )
-
-
-def _entry(section: str) -> dict[str, Any]:
-    tests = load_acceptance_test_config()["acceptance_tests"][section]["tests"]
-    assert len(tests) == 1, f"these tests expect one `{section}` entry"
-    return tests[0]
 
 
 def _path(relative: str) -> Path:
@@ -54,33 +47,23 @@ def _stable(record: dict[str, Any]) -> str:
 
 
 @pytest.fixture(scope="module")
-def acceptance_emulator() -> Iterator[None]:
-    with emulator():
-        yield
+def config(acceptance_world: AcceptanceWorld) -> dict[str, Any]:
+    return acceptance_world.config("basic_read")
 
 
 @pytest.fixture(scope="module")
-def config(acceptance_emulator: None) -> dict[str, Any]:
-    return read_json(_path(_entry("basic_read")["config_path"]))
+def discovered(acceptance_full_read: FullRead) -> dict[str, Any]:
+    return acceptance_full_read.discovered
 
 
 @pytest.fixture(scope="module")
-def discovered(config: dict[str, Any]) -> dict[str, Any]:
-    return run_connector("discover", config).catalog
+def configured(acceptance_full_read: FullRead) -> dict[str, Any]:
+    return acceptance_full_read.configured
 
 
 @pytest.fixture(scope="module")
-def configured(discovered: dict[str, Any]) -> dict[str, Any]:
-    entry = _entry("full_refresh")
-    return with_discovered_streams(read_json(_path(entry["configured_catalog_path"])), discovered)
-
-
-@pytest.fixture(scope="module")
-def first_full_refresh(config: dict[str, Any], configured: dict[str, Any]) -> ConnectorRun:
-    run = run_connector("read", config, full_refresh_only(configured))
-    assert run.returncode == 0, run.stderr[-3000:]
-    assert not run.errors(), run.errors()
-    return run
+def first_full_refresh(acceptance_full_read: FullRead) -> ConnectorRun:
+    return acceptance_full_read.run
 
 
 @pytest.fixture(scope="module")
@@ -107,7 +90,7 @@ def test_configured_catalog_covers_every_discovered_stream(
 def test_basic_read_returns_the_expected_records(
     first_full_refresh: ConnectorRun, discovered: dict[str, Any]
 ) -> None:
-    entry = _entry("basic_read")
+    entry = single_entry("basic_read")
     empty = {stream["name"]: stream.get("bypass_reason") for stream in entry.get("empty_streams") or []}
     read = first_full_refresh.records_by_stream()
     names = [stream["name"] for stream in discovered["streams"]]
@@ -223,7 +206,7 @@ def test_incremental_second_read_starts_at_the_first_reads_state(
 def test_incremental_future_state_returns_no_records(
     config: dict[str, Any], configured: dict[str, Any], first_incremental: ConnectorRun
 ) -> None:
-    entry = _entry("incremental")
+    entry = single_entry("incremental")
     future = read_json(_path(entry["future_state"]["future_state_path"]))
     incremental = incremental_only(configured)
 

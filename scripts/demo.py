@@ -2,14 +2,17 @@
 incremental read from the state the first one left.
 
 Without --config it starts the bundled TikTok API emulator and points the connector at it. Output
-(in --output, default demo_output/): config.json (secrets masked), catalog.json (full refresh), catalog_incremental.json,
-records.jsonl and state.json of the full read, records_incremental.jsonl and state_incremental.json of
-the incremental one; on stdout, the connector's plan and progress lines and a per-stream summary.
+(in --output, default demo_output/): config.json (secrets masked), catalog.json (full refresh),
+catalog_incremental.json, records.jsonl.gz and state.json of the full read, records_incremental.jsonl.gz
+and state_incremental.json of the incremental one, and connector.log: every command's stderr and its
+LOG and TRACE messages, as the connector wrote them. On stdout, the connector's plan and progress lines,
+a per-stream summary and where each file went.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import shutil
@@ -20,16 +23,27 @@ import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TextIO
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "integration_tests"))
 
-from harness import configured_catalog, connector_command, emulator_config, run_connector  # noqa: E402
+from harness import (  # noqa: E402
+    ConnectorRun,
+    configured_catalog,
+    connector_command,
+    emulator_config,
+    run_connector,
+)
 
 # The connector's own lines worth showing a person: what it plans, how far it is, what it did.
 SHOWN_LOG_PREFIXES = ("Plan: ", "No start_date", "Progress: ", "Read done: ")
 # Progress every few seconds instead of every 30: the demo's reads take under a minute.
 DEMO_PROGRESS_SECONDS = "5"
+# The records go compressed: a full read of the emulator is hundreds of MB of JSON lines. Level 1 keeps
+# the compression well ahead of the connector.
+RECORDS_COMPRESSION_LEVEL = 1
+LOG_FILE = "connector.log"
 SECRET_KEYS = frozenset({"secret", "access_token", "refresh_token", "client_secret"})
 MASK = "****"
 
@@ -73,6 +87,21 @@ def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
     return process, line.split("=", 1)[1]
 
 
+def log_command(log: TextIO, command: list[str]) -> None:
+    log.write(f"\n# {' '.join(command)}\n")
+    log.flush()
+
+
+def log_run(log: TextIO, command: list[str], run: ConnectorRun) -> None:
+    """A finished command's stderr and its LOG and TRACE messages, into the demo's log."""
+    log_command(log, command)
+    log.write(run.stderr)
+    for message in run.messages:
+        if message.get("type") in ("LOG", "TRACE"):
+            log.write(json.dumps(message) + "\n")
+    log.flush()
+
+
 class ReportDays:
     """Per report stream: the days its records cover, and how many are provisional."""
 
@@ -88,7 +117,12 @@ class ReportDays:
 
 
 def read_with_summary(
-    config_path: Path, catalog_path: Path, output: Path, state_path: Path | None = None, suffix: str = ""
+    config_path: Path,
+    catalog_path: Path,
+    output: Path,
+    log: TextIO,
+    state_path: Path | None = None,
+    suffix: str = "",
 ) -> tuple[int, Counter, ReportDays]:
     records: Counter[str] = Counter()
     report_days = ReportDays()
@@ -101,8 +135,12 @@ def read_with_summary(
     if state_path is not None:
         command += ["--state", str(state_path)]
     environment = {**os.environ, "SOURCE_TIKTOK_ADS_PROGRESS_SECONDS": DEMO_PROGRESS_SECONDS}
-    with (output / f"records{suffix}.jsonl").open("w") as sink:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    records_path = output / f"records{suffix}.jsonl.gz"
+    log_command(log, command)
+    with gzip.open(records_path, "wt", compresslevel=RECORDS_COMPRESSION_LEVEL) as sink:
+        # The connector's stderr appends to the log file directly; this process appends its LOG and TRACE
+        # lines to the same file (opened for appending), so both stay in the order they were written.
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=environment)
         assert process.stdout is not None
         for line in process.stdout:
             try:
@@ -110,6 +148,8 @@ def read_with_summary(
             except json.JSONDecodeError:
                 continue
             kind = message.get("type")
+            if kind in ("LOG", "TRACE"):
+                log.write(line)
             if kind == "RECORD":
                 records[message["record"]["stream"]] += 1
                 report_days.add(message["record"]["stream"], message["record"]["data"])
@@ -139,7 +179,7 @@ def read_with_summary(
         print(f"{name:<48} {records[name]:>9} {seconds:>8.2f}{flag}")
     total_seconds = time.monotonic() - begin
     print(f"{'total':<48} {sum(records.values()):>9} {total_seconds:>8.2f}")
-    print(f"\nRecords: {output / f'records{suffix}.jsonl'}   Final state: {output / f'state{suffix}.json'}")
+    print(f"\nRecords: {records_path}   Final state: {output / f'state{suffix}.json'}")
     return returncode, records, report_days
 
 
@@ -164,6 +204,43 @@ def print_reread(records: Counter, report_days: ReportDays, before: ReportDays, 
         print(f"  other streams (entities modified since their cursor, full-refresh-only reports): {listed}")
 
 
+def run_demo(config: dict, output: Path, log: TextIO, private_dir: str) -> int:
+    """check, discover, a full read and an incremental read from its state; the exit code of the last."""
+    config_path = save_config(config, output, private_dir)
+    check = run_connector("check", config)
+    log_run(log, [*connector_command(), "check"], check)
+    status = check.connection_status
+    print(f"check: {status['status']} {status.get('message') or ''}".rstrip())
+    if status["status"] != "SUCCEEDED":
+        return 1
+    discover = run_connector("discover", config)
+    log_run(log, [*connector_command(), "discover"], discover)
+    discovered = discover.catalog
+    print(f"discover: {len(discovered['streams'])} streams")
+    catalog_path = output / "catalog.json"
+    catalog_path.write_text(json.dumps(configured_catalog(discovered), indent=2))
+    incremental_path = output / "catalog_incremental.json"
+    incremental_path.write_text(json.dumps(configured_catalog(discovered, incremental=True), indent=2))
+    print("\nFull refresh read of every stream:")
+    returncode, _, full_days = read_with_summary(config_path, catalog_path, output, log)
+    if returncode != 0:
+        return returncode
+    print(
+        f"\nIncremental read ({incremental_path.name}) from the state of the full one ({output / 'state.json'}):"
+    )
+    returncode, records, report_days = read_with_summary(
+        config_path, incremental_path, output, log, output / "state.json", suffix="_incremental"
+    )
+    print_reread(records, report_days, full_days, config)
+    return returncode
+
+
+def print_outputs(output: Path) -> None:
+    print(f"\nEverything the demo wrote, in {output}/ (records gzip-compressed: zcat them):")
+    for path in sorted(output.iterdir()):
+        print(f"  {path.name:<32} {path.stat().st_size / 1_000_000:>9.2f} MB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--config", type=Path, help="a real config.json; default: the bundled emulator")
@@ -171,6 +248,8 @@ def main() -> int:
     parser.add_argument("--days", type=int, default=30, help="days of emulated report data")
     args = parser.parse_args()
     args.output.mkdir(parents=True, exist_ok=True)
+    for stale in ("records.jsonl", "records_incremental.jsonl"):  # an earlier version's uncompressed records
+        (args.output / stale).unlink(missing_ok=True)
 
     emulator = None
     private_dir = None
@@ -183,36 +262,20 @@ def main() -> int:
         print(f"TikTok API emulator at {base_url}")
     try:
         private_dir = tempfile.mkdtemp(prefix="tiktok-demo-")
-        config_path = save_config(config, args.output, private_dir)
-        check = run_connector("check", config)
-        status = check.connection_status
-        print(f"check: {status['status']} {status.get('message') or ''}".rstrip())
-        if status["status"] != "SUCCEEDED":
-            return 1
-        discovered = run_connector("discover", config).catalog
-        print(f"discover: {len(discovered['streams'])} streams")
-        catalog_path = args.output / "catalog.json"
-        catalog_path.write_text(json.dumps(configured_catalog(discovered), indent=2))
-        incremental_path = args.output / "catalog_incremental.json"
-        incremental_path.write_text(json.dumps(configured_catalog(discovered, incremental=True), indent=2))
-        print("\nFull refresh read of every stream:")
-        returncode, _, full_days = read_with_summary(config_path, catalog_path, args.output)
-        if returncode != 0:
-            return returncode
-        print(
-            f"\nIncremental read ({incremental_path.name}) from the state of the full one ({args.output / 'state.json'}):"
-        )
-        returncode, records, report_days = read_with_summary(
-            config_path, incremental_path, args.output, args.output / "state.json", suffix="_incremental"
-        )
-        print_reread(records, report_days, full_days, config)
-        return returncode
+        # Emptied, then opened for appending and line-buffered: the connector's stderr goes to the same
+        # file (see read_with_summary), and appends keep both writers' lines whole and in order.
+        (args.output / LOG_FILE).write_text("")
+        with (args.output / LOG_FILE).open("a", buffering=1) as log:
+            return run_demo(config, args.output, log, private_dir)
     finally:
         if private_dir is not None:
             shutil.rmtree(private_dir, ignore_errors=True)
         if emulator is not None:
             emulator.terminate()
             emulator.wait(timeout=10)
+        print_outputs(args.output)
+        print(f"The connector's stderr and LOG/TRACE messages: {args.output / LOG_FILE}")
+        if emulator is not None:
             print(
                 f"\nNote: {args.output / 'config.json'} points at the demo's emulator ({config['base_url']}), "
                 "which stopped with the demo: running the connector with it now fails to connect. Run the "
