@@ -22,7 +22,7 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from datetime import date, timedelta
 from pathlib import Path
@@ -130,8 +130,11 @@ def config_paths(config: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def write_configs(base_url: str, directory: Path) -> dict[str, Path]:
-    """Copies of every config file the acceptance-test config names, in `directory`, pointing at `base_url`.
+def write_configs(
+    base_url: str, directory: Path, settings: Mapping[str, Any] | None = None
+) -> dict[str, Path]:
+    """Copies of every config file the acceptance-test config names, in `directory`, pointing at `base_url`,
+    with `settings` (e.g. the tests' request rate) added.
 
     Returns each committed path (relative to the connector root) and its copy. A copy keeps its file's
     name, because the standard tests name a scenario after it (`sample_config`, `invalid_config`).
@@ -140,7 +143,7 @@ def write_configs(base_url: str, directory: Path) -> dict[str, Path]:
     for relative in config_paths(load_acceptance_test_config()):
         target = directory / Path(relative).name
         assert target not in written.values(), f"two config files are named {target.name}"
-        config = {**read_json(CONNECTOR_ROOT / relative), "base_url": base_url}
+        config = {**read_json(CONNECTOR_ROOT / relative), **(settings or {}), "base_url": base_url}
         target.write_text(json.dumps(config, indent=2) + "\n")
         written[relative] = target
     return written

@@ -32,7 +32,7 @@ from acceptance_env import (
     with_discovered_streams,
     write_configs,
 )
-from harness import ConnectorRun, run_connector
+from harness import TEST_RATE_SETTINGS, ConnectorRun, run_connector
 
 CONFIG_DIR = Path(tempfile.gettempdir()) / f"tiktok-acceptance-{os.getpid()}-{secrets.token_hex(4)}"
 
@@ -68,7 +68,9 @@ def acceptance_world() -> Iterator[AcceptanceWorld]:
     with emulator() as running:
         CONFIG_DIR.mkdir(mode=0o700)
         try:
-            yield AcceptanceWorld(running.base_url, write_configs(running.base_url, CONFIG_DIR))
+            # The tests' request rate: they check what the connector reads, not TikTok's pace.
+            copies = write_configs(running.base_url, CONFIG_DIR, TEST_RATE_SETTINGS)
+            yield AcceptanceWorld(running.base_url, copies)
         finally:
             shutil.rmtree(CONFIG_DIR, ignore_errors=True)
 
