@@ -1,5 +1,6 @@
 """The emulator cuts synchronous reports as TikTok does: past the cut size, only the newest-created ids'
-rows, the `X-Tt-Ads-Throttle` header, and `total_number` counted before or after the cut (switchable)."""
+rows, the `X-Tt-Ads-Throttle` header, and `total_number` counted before or after the cut (switchable);
+and the limits that last past any retry: the daily quota and maintenance."""
 
 from __future__ import annotations
 
@@ -131,3 +132,31 @@ def test_lifetime_queries_are_cut_and_the_advertiser_level_never(emu: Emulator, 
     assert CUT_HEADER in lifetime.headers and len(ids_of(lifetime)) == 1
     advertiser = ask(emu, ds, data_level="AUCTION_ADVERTISER", dimensions=["advertiser_id", "stat_time_day"])
     assert CUT_HEADER not in advertiser.headers
+
+
+def test_the_daily_quota_answers_40100_past_it_with_or_without_daily_words(
+    emu: Emulator, ds: Dataset
+) -> None:
+    for says_daily in (True, False):
+        emu.faults = FaultPlan(daily_quota=1, daily_quota_says_daily=says_daily)
+        ask(emu, ds)
+        answer = _raw(emu, ds)
+        assert answer["code"] == 40100
+        assert ("daily" in answer["message"]) is says_daily
+
+
+def test_maintenance_answers_60001_while_it_lasts(emu: Emulator, ds: Dataset) -> None:
+    emu.faults = FaultPlan(maintenance_seconds=3600)
+    assert _raw(emu, ds)["code"] == 60001
+    emu.faults = FaultPlan(maintenance_seconds=0)
+    assert _raw(emu, ds)["code"] == 0
+
+
+def _raw(emu: Emulator, ds: Dataset) -> dict[str, Any]:
+    response = requests.get(
+        emu.base_url + "advertiser/info/",
+        params={"advertiser_ids": json.dumps([ds.advertisers[0]["advertiser_id"]])},
+        headers={"Access-Token": credentials.ACCESS_TOKEN},
+        timeout=30,
+    )
+    return response.json()

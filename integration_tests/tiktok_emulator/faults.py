@@ -62,6 +62,14 @@ class FaultPlan:
     # Not a fault but TikTok's own rule, switchable for tests (see `report_cut`): a synchronous report
     # spanning more ids than this keeps the newest-created ones' rows (0: no cut); whether
     # `total_number` counts rows before or after the cut; whether the `X-Tt-Ads-Throttle` header says so.
+    # The app's daily quota: requests past this many since the plan was installed (as if within one UTC
+    # day) are answered 40100; with `daily_quota_says_daily` the message names the daily limit, else it
+    # is the per-second limit's message (TikTok's daily wording is not documented [?]).
+    daily_quota: int = 0
+    daily_quota_says_daily: bool = True
+    # TikTok in maintenance: every request in the first this many seconds after the plan was installed
+    # is answered 60001.
+    maintenance_seconds: float = 0
     report_cut_ids: int = TIKTOK_CUT_SIZE
     cut_total_counts: str = COUNT_AFTER_CUT
     cut_header: bool = True

@@ -19,7 +19,14 @@ import orjson
 from . import credentials, divergent, oauth
 from .call import Call
 from .dataset import Dataset
-from .errors import ADVERTISER_QPS_MESSAGE, CODE_MESSAGES, RATE_LIMIT_MESSAGE, ApiError
+from .errors import (
+    ADVERTISER_QPS_MESSAGE,
+    CODE_MESSAGES,
+    DAILY_QUOTA_MESSAGE,
+    MAINTENANCE_MESSAGE,
+    RATE_LIMIT_MESSAGE,
+    ApiError,
+)
 from .faults import FaultPlan, hits
 from .handler import API_PREFIX, make_handler
 from .in_flight import InFlightMeter
@@ -77,6 +84,7 @@ class Emulator:
         self._lock = threading.Lock()
         self._faults = faults or FaultPlan()
         self._fault_n = 0
+        self._plan_installed = time.monotonic()
         self._total = 0
         self._by_path: Counter[str] = Counter()
         self._app_window: deque[float] = deque()
@@ -133,6 +141,7 @@ class Emulator:
             self._faults = plan
             # A fresh plan counts its requests from zero, so "every Nth" stays predictable.
             self._fault_n = 0
+            self._plan_installed = time.monotonic()
             self._app_window.clear()
             self._adv_windows.clear()
 
@@ -207,6 +216,7 @@ class Emulator:
         try:
             if faults.revoke_after and n > faults.revoke_after:
                 raise ApiError(40105, "The access token has been revoked.")
+            self._refuse_past_limits(faults, n)
             if hits(per_request.rate_limit_every, n):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
             if faults.qps_cap and self._over_qps(self._app_window, faults.qps_cap):
@@ -237,6 +247,17 @@ class Emulator:
         if hits(per_request.truncated_every, n):
             body = body[: len(body) // 2]
         return Answer(200, JSON, body, reset, call.headers)
+
+    def _refuse_past_limits(self, faults: FaultPlan, n: int) -> None:
+        """The plan's daily quota and maintenance: limits that last, unlike a per-second one."""
+        if (
+            faults.maintenance_seconds
+            and time.monotonic() - self._plan_installed < faults.maintenance_seconds
+        ):
+            raise ApiError(60001, MAINTENANCE_MESSAGE)
+        if faults.daily_quota and n > faults.daily_quota:
+            words = DAILY_QUOTA_MESSAGE if faults.daily_quota_says_daily else RATE_LIMIT_MESSAGE
+            raise ApiError(40100, words.format(app=credentials.APP_ID))
 
     def exchange_auth_code(self, body: bytes, content_type: str | None) -> tuple[int, str, bytes]:
         """Answer `oauth2/access_token/` (a POST with a JSON body, no Access-Token header)."""
