@@ -19,6 +19,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .advertisers import AdvertiserDirectory
+from .api import run_limits
 from .api.auth import AccessTokenAuthenticator
 from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
@@ -106,6 +107,7 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
     ) -> Iterator[AirbyteMessage]:
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
         quiet_failures(logger)
+        limits = run_limits.start_run()
         streams = self.streams(config)
         # The output encoder, chosen once for the whole read. (The CDK's record limit would count
         # pages of RECORD lines, but the config model rejects that key.)
@@ -118,6 +120,9 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             with runtimes_logged_once(logger, self.name):
                 yield from super().read(logger, config, catalog, state)
         except AirbyteTracedException:
+            if limits.stopped is not None:
+                # One error for the run: what was met and when to resume, not a list of failed streams.
+                raise limits.stopped from None
             if missing:
                 yield missing_streams_error(missing).as_airbyte_message()
             raise
@@ -129,6 +134,11 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             self._streams_of_this_read = None
         if missing:
             raise missing_streams_error(missing)
+
+    @property
+    def stop_sync_on_stream_failure(self) -> bool:
+        # After a limit met for the whole run, the streams left would only fail one after another.
+        return run_limits.CURRENT.stopped is not None
 
     def reads_pages(self, stream: Stream) -> bool:
         return isinstance(stream, TikTokStream)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .faults import FaultPlan
 
@@ -14,3 +14,5 @@ class Call:
     # The advertisers the request's access token may see.
     visible: tuple[str, ...]
     faults: FaultPlan
+    # Response headers the route adds (e.g. `X-Tt-Ads-Throttle`).
+    headers: dict[str, str] = field(default_factory=dict)

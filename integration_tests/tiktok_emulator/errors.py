@@ -10,6 +10,11 @@ QUERY_TOO_LARGE_MESSAGE = (
     "Your query is too large, please reduce the query size (e.g. fewer metrics or time range) "
     "and retry after a while."
 )
+DAILY_QUOTA_MESSAGE = (
+    "Due to too many requests, requests from App [{app}] are restricted: the daily request limit (QPD) "
+    "is reached. Please retry after 00:00 UTC."
+)
+MAINTENANCE_MESSAGE = "Service maintenance: the service is temporarily unavailable, please retry later."
 # What an injected error code (`FaultPlan.code`) says.
 CODE_MESSAGES = {
     40016: "Requests made too frequently.",

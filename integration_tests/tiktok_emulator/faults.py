@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from .report_cut import COUNT_AFTER_CUT, COUNT_MODES, TIKTOK_CUT_SIZE
+
 HTTP_ERROR_STATUSES = (500, 502, 503, 504)
 HTTP_ERROR_BODIES = ("json", "html", "empty")
 
@@ -57,12 +59,28 @@ class FaultPlan:
     refuse_metrics: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     # Paths answered with HTTP 404 (an endpoint not deployed in a region, or retired).
     not_found_paths: frozenset[str] = field(default_factory=frozenset)
+    # Not a fault but TikTok's own rule, switchable for tests (see `report_cut`): a synchronous report
+    # spanning more ids than this keeps the newest-created ones' rows (0: no cut); whether
+    # `total_number` counts rows before or after the cut; whether the `X-Tt-Ads-Throttle` header says so.
+    # The app's daily quota: requests past this many since the plan was installed (as if within one UTC
+    # day) are answered 40100; with `daily_quota_says_daily` the message names the daily limit, else it
+    # is the per-second limit's message (TikTok's daily wording is not documented [?]).
+    daily_quota: int = 0
+    daily_quota_says_daily: bool = True
+    # TikTok in maintenance: every request in the first this many seconds after the plan was installed
+    # is answered 60001.
+    maintenance_seconds: float = 0
+    report_cut_ids: int = TIKTOK_CUT_SIZE
+    cut_total_counts: str = COUNT_AFTER_CUT
+    cut_header: bool = True
 
     def __post_init__(self) -> None:
         if self.http_error_status not in HTTP_ERROR_STATUSES:
             raise ValueError(f"http_error_status must be one of {HTTP_ERROR_STATUSES}")
         if self.http_error_body not in HTTP_ERROR_BODIES:
             raise ValueError(f"http_error_body must be one of {HTTP_ERROR_BODIES}")
+        if self.cut_total_counts not in COUNT_MODES:
+            raise ValueError(f"cut_total_counts must be one of {COUNT_MODES}")
         # Paths are compared without the leading slash so "/ad/get/" and "ad/get/" both work.
         self.deny = frozenset((str(adv), str(path).lstrip("/")) for adv, path in self.deny)
         self.only_paths = frozenset(str(path).lstrip("/") for path in self.only_paths)

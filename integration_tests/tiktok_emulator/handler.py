@@ -57,13 +57,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         if not url.path.startswith(API_PREFIX):
             self._send(*NOT_FOUND)
             return
-        status, ctype, body, reset = self.emu.respond(
+        answer = self.emu.respond(
             url.path[len(API_PREFIX) :], _query_params(url.query), self.headers.get("Access-Token")
         )
-        if reset:
-            self._reset_mid_body(status, ctype, body)
+        if answer.reset:
+            self._reset_mid_body(answer.status, answer.content_type, answer.body)
             return
-        self._send(status, ctype, body)
+        self._send(answer.status, answer.content_type, answer.body, answer.headers)
 
     def _admin_get(self, name: str) -> None:
         if name == "stats":
@@ -111,9 +111,13 @@ class EmulatorHandler(BaseHTTPRequestHandler):
 
     # --- writing answers ---------------------------------------------------------------------------------
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send(
+        self, status: int, content_type: str, body: bytes, headers: dict[str, str] | None = None
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)

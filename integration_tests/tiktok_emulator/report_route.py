@@ -10,6 +10,7 @@ from .catalog import LEVEL_ID_DIMENSION
 from .dataset import ReportQuery
 from .errors import QUERY_TOO_LARGE_MESSAGE, ApiError, bad_param
 from .paging import page, page_request
+from .report_cut import CUT_HEADER, cut_report
 from .report_filtering import report_filtering
 
 if TYPE_CHECKING:
@@ -48,9 +49,17 @@ def route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     cap = call.faults.query_too_large_rows
     if cap and len(aggregated) > cap:
         raise ApiError(40067, QUERY_TOO_LARGE_MESSAGE)
+    faults = call.faults
+    kind = None if level == catalog.ADVERTISER else catalog.LEVEL_KIND[level]
+    cut = cut_report(
+        emu.dataset, kind, aggregated, faults.report_cut_ids, faults.cut_total_counts, faults.cut_header
+    )
+    if cut.header is not None:
+        call.headers[CUT_HEADER] = cut.header
+    aggregated = cut.rows
     if order_field:
         aggregated = _ordered(aggregated, order_field, order_type)
-    chunk, page_info = page(aggregated, page_no, page_size, call.faults)
+    chunk, page_info = page(aggregated, page_no, page_size, call.faults, total=cut.total_number)
     rows = emu.dataset.build_rows(q, chunk, metrics)
     if emu.profile == divergent.DIVERGENT:
         rows = divergent.report_rows(rows, LEVEL_ID_DIMENSION[level], emu.keyless_rows)

@@ -19,7 +19,14 @@ import orjson
 from . import credentials, divergent, oauth
 from .call import Call
 from .dataset import Dataset
-from .errors import ADVERTISER_QPS_MESSAGE, CODE_MESSAGES, RATE_LIMIT_MESSAGE, ApiError
+from .errors import (
+    ADVERTISER_QPS_MESSAGE,
+    CODE_MESSAGES,
+    DAILY_QUOTA_MESSAGE,
+    MAINTENANCE_MESSAGE,
+    RATE_LIMIT_MESSAGE,
+    ApiError,
+)
 from .faults import FaultPlan, hits
 from .handler import API_PREFIX, make_handler
 from .in_flight import InFlightMeter
@@ -38,6 +45,15 @@ class RecordedRequest(NamedTuple):
     path: str
     params: dict[str, str]
     received_at: float = 0.0  # time.monotonic() when it arrived: shows which requests overlapped
+
+
+class Answer(NamedTuple):
+    status: int
+    content_type: str
+    body: bytes
+    # Reset the connection half-way through the body.
+    reset: bool = False
+    headers: dict[str, str] = {}
 
 
 class Emulator:
@@ -68,6 +84,7 @@ class Emulator:
         self._lock = threading.Lock()
         self._faults = faults or FaultPlan()
         self._fault_n = 0
+        self._plan_installed = time.monotonic()
         self._total = 0
         self._by_path: Counter[str] = Counter()
         self._app_window: deque[float] = deque()
@@ -124,6 +141,7 @@ class Emulator:
             self._faults = plan
             # A fresh plan counts its requests from zero, so "every Nth" stays predictable.
             self._fault_n = 0
+            self._plan_installed = time.monotonic()
             self._app_window.clear()
             self._adv_windows.clear()
 
@@ -175,27 +193,30 @@ class Emulator:
 
     def handle_api(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes]:
         """Return (HTTP status, content type, body) for one API request."""
-        status, content_type, body, _ = self.respond(path, params, token)
-        return status, content_type, body
+        answer = self.respond(path, params, token)
+        return answer.status, answer.content_type, answer.body
 
-    def respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
-        """Like `handle_api`, plus whether the connection is to be reset half-way through the body."""
+    def respond(self, path: str, params: dict[str, str], token: str | None) -> Answer:
+        """Like `handle_api`, plus the extra headers and whether the connection is to be reset half-way
+        through the body."""
         with self.in_flight:
             return self._respond(path, params, token)
 
-    def _respond(self, path: str, params: dict[str, str], token: str | None) -> tuple[int, str, bytes, bool]:
+    def _respond(self, path: str, params: dict[str, str], token: str | None) -> Answer:
         n, faults = self._begin(path, params)
         per_request = faults if faults.applies_to(path) else FaultPlan()
         _apply_latency(per_request, n, self.jitter.draw_ms(ARRIVAL))
         reset = hits(per_request.reset_every, n)
         if hits(per_request.http_error_every, n):
-            return (*http_error(per_request, self.request_id()), reset)
+            return Answer(*http_error(per_request, self.request_id()), reset)
         route = ROUTES.get(path)
         if route is None or path in faults.not_found_paths:
-            return (*NOT_FOUND, reset)
+            return Answer(*NOT_FOUND, reset)
+        call = Call(path, params, (), faults)
         try:
             if faults.revoke_after and n > faults.revoke_after:
                 raise ApiError(40105, "The access token has been revoked.")
+            self._refuse_past_limits(faults, n)
             if hits(per_request.rate_limit_every, n):
                 raise ApiError(40100, RATE_LIMIT_MESSAGE.format(app=credentials.APP_ID))
             if faults.qps_cap and self._over_qps(self._app_window, faults.qps_cap):
@@ -206,8 +227,8 @@ class Emulator:
                     per_request.code,
                     CODE_MESSAGES.get(per_request.code, f"Emulated error {per_request.code}."),
                 )
-            visible = self._authenticate(token)
-            data = route(self, Call(path, params, visible, faults))
+            call.visible = self._authenticate(token)
+            data = route(self, call)
             if self.profile == divergent.DIVERGENT and path != "report/integrated/get/":
                 data = divergent.listing(data, LISTING_KEYS.get(path, "list"))
             envelope: dict[str, Any] = {
@@ -225,7 +246,18 @@ class Emulator:
         body = b"[]" if hits(per_request.not_object_every, n) else orjson.dumps(envelope)
         if hits(per_request.truncated_every, n):
             body = body[: len(body) // 2]
-        return 200, JSON, body, reset
+        return Answer(200, JSON, body, reset, call.headers)
+
+    def _refuse_past_limits(self, faults: FaultPlan, n: int) -> None:
+        """The plan's daily quota and maintenance: limits that last, unlike a per-second one."""
+        if (
+            faults.maintenance_seconds
+            and time.monotonic() - self._plan_installed < faults.maintenance_seconds
+        ):
+            raise ApiError(60001, MAINTENANCE_MESSAGE)
+        if faults.daily_quota and n > faults.daily_quota:
+            words = DAILY_QUOTA_MESSAGE if faults.daily_quota_says_daily else RATE_LIMIT_MESSAGE
+            raise ApiError(40100, words.format(app=credentials.APP_ID))
 
     def exchange_auth_code(self, body: bytes, content_type: str | None) -> tuple[int, str, bytes]:
         """Answer `oauth2/access_token/` (a POST with a JSON body, no Access-Token header)."""

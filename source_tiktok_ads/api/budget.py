@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 
+from . import run_limits
 from .envelope import envelope_of
 from .errors import RATE_LIMIT_CODES
 from .waits import retry_wait_scale
@@ -61,6 +62,8 @@ class AdaptiveBudget(APIBudget):
         self.requests_sent = 0
 
     def acquire_call(self, request: Any, block: bool = True, timeout: float | None = None) -> None:
+        # A limit met for the whole run (see `run_limits`) lets no request leave, even one already waiting.
+        run_limits.CURRENT.raise_if_stopped()
         while True:
             with self._lock:
                 wait = self._paused_until - time.monotonic()
@@ -73,6 +76,7 @@ class AdaptiveBudget(APIBudget):
             self._next_call = turn + self._spacing * self._widening_at(now)
         if turn > now:
             time.sleep(turn - now)
+        run_limits.CURRENT.check()
         super().acquire_call(request, block=block, timeout=timeout)
         with self._lock:
             self.requests_sent += 1

@@ -31,6 +31,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from ..cdk_adapter import retried_request
 from ..scrub import scrub
+from . import run_limits
 from .envelope import Envelope, envelope_of
 from .network import NetworkFailure, classify, host_of
 from .retry_log import reword_retry_logs
@@ -152,6 +153,9 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
     path, advertiser_id = request_context(last.request)
     about = f"{path} for advertiser {advertiser_id}" if advertiser_id else path
     tried = f"{retried.attempts} attempts" if retried.attempts else "the last attempt"
+    envelope = envelope_of(last.response) if isinstance(last.response, requests.Response) else None
+    if envelope is not None and envelope.code == run_limits.MAINTENANCE_CODE:
+        return run_limits.CURRENT.maintenance_outlasted(path, envelope.message, tried, seconds)
     # The last error's text may quote the request's URL, query string (and app secret) included.
     message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}")
     return TikTokApiError(
@@ -198,6 +202,9 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
             ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}; handled by the stream."
         )
     if code in RATE_LIMIT_CODES:
+        stop = run_limits.CURRENT.judge_throttle(envelope, path)
+        if stop is not None:
+            return ErrorResolution(ResponseAction.FAIL, FailureType.transient_error, stop.message)
         return ErrorResolution(
             ResponseAction.RATE_LIMITED,
             FailureType.transient_error,

@@ -24,6 +24,7 @@ from ..state import AdvertiserCursors
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .healing import MetricHealing, ReportErrorHandler, raise_if_rejected
+from .id_split import CutSplit, cut_query
 from .records import RecordBuilder, report_json_schema
 from .row_context import RowStamp, first_provisional_day
 from .window_read import EMITTED_KEYS, CompleteWindow
@@ -94,6 +95,9 @@ class ReportStream(TikTokStream, CheckpointMixin):
             self.metric_healing,
             self.fetch_listing_unchecked,
             self.logger,
+            CutSplit(
+                definition.name, str(definition.data_level), bool(definition.time_dimension), self.logger
+            ),
         )
         # Per advertiser, made when its slices are planned: the fields every record of it gets.
         self._stamps: dict[str, RowStamp] = {}
@@ -205,7 +209,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
             if self.definition.uses_query_lifetime
             else (stream_slice["start_date"], stream_slice["end_date"])
         )
-        return report_query(
+        params = report_query(
             self.definition,
             stream_slice["advertiser_id"],
             window,
@@ -214,6 +218,8 @@ class ReportStream(TikTokStream, CheckpointMixin):
             reach_frequency=bool(stream_slice.get("reach_frequency")),
             metrics=stream_slice.get("metrics"),
         )
+        # A part of a window TikTok cut, or the listing of its ids (see `id_split`).
+        return cut_query(params, stream_slice)
 
     @property
     def probes_topview(self) -> bool:

@@ -14,7 +14,9 @@ through `CompleteWindow`, it yields converted pages such that:
   the window is asked for again (`MetricHealing`); a refusal after a page was handed over is the user's
   to fix;
 - a window TikTok finds too large (40067) is read as two halves, each with the same guarantees, unless a
-  page was already handed over or the window is a single day.
+  page was already handed over or the window is a single day;
+- a listing TikTok cut at its id limit (`report_cut`) is read again in parts (`id_split`), each with
+  the same guarantees; a part still cut at the finest split fails the window.
 
 Pages come from a callable reading one listing unchecked: `(request_slice, convert, helpers)`, where
 `helpers` lets idle fetch workers take later pages of the listing (`pipeline.listing`).
@@ -29,10 +31,13 @@ from typing import Any
 
 from airbyte_cdk.models import FailureType
 
+from ..api.cut_notice import CUT_NOTICE
 from ..api.errors import QueryTooLarge, SliceRefused
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from .healing import MetricHealing, ParameterRejected, rejection_error
+from .id_split import CutSplit
 from .keyless_rows import RowsWithoutKey
+from .report_cut import CutTooFine, ReportCut, cut_seen, id_dimension_index
 from .windows import halves
 
 # Request-slice key of the set of row keys emitted by the slice's earlier requests.
@@ -48,16 +53,21 @@ class PageRows:
     """One page's rows not emitted yet, kept to itself until the page is converted whole: a page asked
     for again after a broken body must not be mistaken for rows already emitted."""
 
-    def __init__(self, dimensions: tuple[str, ...], emitted: set[RowKey]) -> None:
+    def __init__(
+        self, dimensions: tuple[str, ...], emitted: set[RowKey], id_index: int | None = None
+    ) -> None:
         self._dimensions = dimensions
         self._emitted = emitted
+        self._id_index = id_index
+        # The ids of every row of the page, emitted or not: what TikTok's id cut counts.
+        self.ids: set[Any] = set()
         self.keys: set[RowKey] = set()
         self.rows = 0
         self.keyless: list[RowKey] = []
 
     def fresh(self, items: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
         """The items whose key was neither emitted before nor seen earlier on this page."""
-        dimensions, emitted, keys = self._dimensions, self._emitted, self.keys
+        dimensions, emitted, keys, id_index = self._dimensions, self._emitted, self.keys, self._id_index
         for item in items:
             self.rows += 1
             row_dimensions = item.get("dimensions")
@@ -67,6 +77,8 @@ class PageRows:
             if None in key:
                 self.keyless.append(key)
                 continue
+            if id_index is not None:
+                self.ids.add(key[id_index])
             if key not in emitted and key not in keys:
                 keys.add(key)
                 yield item
@@ -82,7 +94,10 @@ class WindowAttempt:
         self._records_field = records_field
         self._emitted = emitted
         self._convert = convert
+        self._id_index = id_dimension_index(dimensions)
         self.rows = 0
+        self.ids: set[Any] = set()
+        self.cut_notice: str | None = None
         self.totals: set[int] = set()
         self.keyless_rows = 0
         # The key dimensions missing from keyless rows, in the order first seen.
@@ -90,9 +105,12 @@ class WindowAttempt:
 
     def convert_page(self, data: Mapping[str, Any]) -> Any:
         """`convert` of the page's fresh rows; what the page taught is kept once it is converted."""
-        page = PageRows(self._dimensions, self._emitted)
+        page = PageRows(self._dimensions, self._emitted, self._id_index)
         converted = self._convert({self._records_field: page.fresh(data.get(self._records_field) or ())})
         self._emitted.update(page.keys)
+        self.ids.update(page.ids)
+        if CUT_NOTICE in data:
+            self.cut_notice = str(data[CUT_NOTICE])
         self.rows += page.rows
         for key in page.keyless:
             self.keyless_rows += 1
@@ -121,13 +139,15 @@ class CompleteWindow:
         healing: MetricHealing,
         read_unchecked: ListingReader,
         logger: logging.Logger,
+        cut_split: CutSplit | None = None,
     ) -> None:
         self.stream_name = stream_name
         self.dimensions = tuple(dimensions)
         self.records_field = records_field
         self.healing = healing
-        self._read_unchecked = read_unchecked
+        self.read_unchecked = read_unchecked
         self.logger = logger
+        self.cut_split = cut_split
 
     def read(
         self, request_slice: Mapping[str, Any], convert: Convert, helpers: ListingHelpers = NO_HELPERS
@@ -135,6 +155,9 @@ class CompleteWindow:
         """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
         healing = self.healing
         advertiser_id = str(request_slice["advertiser_id"])
+        if EMITTED_KEYS not in request_slice:
+            # Shared by the parts of a window read again in parts, whose rows overlap.
+            request_slice = {**request_slice, EMITTED_KEYS: set()}
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
             asked = healing.metrics(advertiser_id)
@@ -149,6 +172,12 @@ class CompleteWindow:
                 continue
             except QueryTooLarge as too_large:
                 yield from self.read_halves(asking, fetched_a_page, too_large, convert, helpers)
+            except ReportCut as cut:
+                if self.cut_split is None:
+                    raise CutTooFine(
+                        self.stream_name, cut.request_slice, "the whole window", cut.why
+                    ) from None
+                yield from self.cut_split.read_parts(self, cut, convert, helpers)
             healing.announce(self.logger)
             return
         raise AssertionError("unreachable: every round drops at least one metric")
@@ -189,7 +218,10 @@ class CompleteWindow:
         emitted: set[RowKey] = request_slice.get(EMITTED_KEYS, set())
         for attempt_number in range(1, WINDOW_ATTEMPTS + 1):
             attempt = WindowAttempt(self.dimensions, self.records_field, emitted, convert)
-            yield from self._read_unchecked(request_slice, attempt.convert_page, helpers)
+            yield from self.read_unchecked(request_slice, attempt.convert_page, helpers)
+            why = cut_seen(attempt.cut_notice, len(attempt.ids))
+            if why is not None:
+                raise ReportCut(request_slice, why)
             if attempt.complete:
                 if attempt.keyless_rows:
                     raise RowsWithoutKey(

@@ -18,6 +18,7 @@ from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from ..advertisers import AdvertiserDirectory
 from ..api.auth import AccessTokenAuthenticator
+from ..api.cut_notice import with_cut_notice
 from ..api.envelope import PARSE_LOCK, UnusableBody, convert_page
 from ..api.errors import (
     API_PATH_MARKER,
@@ -346,7 +347,9 @@ class TikTokStream(AdaptedHttpStream, ABC):
             with PARSE_LOCK:
                 try:
                     data, converted = convert_page(
-                        raise_for_stream_handled_code(response), self.records_field, convert
+                        raise_for_stream_handled_code(response),
+                        self.records_field,
+                        with_cut_notice(response, convert),
                     )
                     if not self.page_size:
                         return converted, None, 1

@@ -8,7 +8,7 @@ object, whatever its `modify_time`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +17,11 @@ from airbyte_cdk.sources.streams.core import CheckpointMixin
 
 from ..api.errors import SliceRefused
 from ..pipeline.events import Page
+from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..state import AdvertiserCursors
 from ..timestamps import utc_timestamp
 from .base import MAX_PAGE_SIZE, SyncContext, TikTokStream
+from .listing_cut import ListingCut
 
 # TopView (RESERVATION_TOP_VIEW) objects are only returned when asked for alone, and the default
 # filter leaves them out, so campaigns, ad groups and ads are listed once per group.
@@ -97,6 +99,16 @@ class AdvertiserObjectStream(TikTokStream):
                 item[field] = utc_timestamp(item[field])
         item.setdefault("advertiser_id", stream_slice.get("advertiser_id"))
         return item
+
+    def fetch_listing(
+        self,
+        request_slice: Mapping[str, Any],
+        convert: Callable[[Mapping[str, Any]], Any],
+        listing: ListingHelpers = NO_HELPERS,
+    ) -> Iterator[Any]:
+        cut = ListingCut(self.name, request_slice, self.records_field)
+        yield from super().fetch_listing(request_slice, cut.watching(convert), listing)
+        cut.verify()
 
     def request_slices(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """The listings that together return every object of one advertiser."""
