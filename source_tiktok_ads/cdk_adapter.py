@@ -4,8 +4,9 @@ The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedExcep
 it is needed. What is not public lives here: the two CDK functions copied with a change (the read
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
 final error, the private method a page request goes through, the private session our transport is
-mounted on (`mount_transport`), the print buffer stdout is written through, and the per-stream
-"runtimes" log line held back until the read ends.
+mounted on (`mount_transport`), the print buffer stdout is written through, the per-stream
+"runtimes" log line held back until the read ends, and the CDK's sleeps made cancellable
+(`cancellable_cdk_waits`).
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
@@ -22,6 +23,7 @@ imported first by the package, registers `airbyte_cdk` without running that file
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import logging
 import os
@@ -32,7 +34,7 @@ import time
 import types
 from abc import ABC
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -345,3 +347,34 @@ def mount_transport(http_client: HttpClient, transport: TikTokTransport) -> None
     session.mount("https://", transport)
     session.mount("http://", transport)
     session.send = transport.gated(session.send)  # type: ignore[method-assign]
+
+
+# --- Waits: the CDK's sleeps, cut short by a cancel --------------------------------------------------
+
+# The modules whose `time.sleep` makes a request wait: the CDK's retry handlers (the sleep before a retry
+# our backoff strategy scheduled), the backoff library under them (its own waits between tries), and the
+# CDK's rate limiter (a full per-minute window).
+CDK_SLEEPING_MODULES = (
+    "airbyte_cdk.sources.streams.http.rate_limiting",
+    "backoff._sync",
+    "airbyte_cdk.sources.streams.call_rate",
+)
+
+
+class SleepThrough(types.ModuleType):
+    """The `time` module, with `sleep` replaced."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        super().__init__("time")
+        self.sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def cancellable_cdk_waits(wait: Callable[[float], None]) -> None:
+    """Every sleep of the CDK's retries and rate limiter goes through `wait` (which may raise to end it
+    early). They call `time.sleep` through their module's `time`: there is no parameter for it."""
+    for name in CDK_SLEEPING_MODULES:
+        module = importlib.import_module(name)
+        module.time = SleepThrough(wait)  # type: ignore[attr-defined]

@@ -2,7 +2,7 @@
 
 import argparse
 import ctypes
-import signal
+import logging
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -13,7 +13,8 @@ from airbyte_cdk.sources.utils.schema_helpers import split_config
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.errors import Unreachable
-from .cdk_adapter import RecordLinesEntrypoint, launch, scrub_print_buffer
+from .cancel import CANCEL, Cancelled, end_cancelled, listen_for_cancel
+from .cdk_adapter import RecordLinesEntrypoint, cancellable_cdk_waits, launch, scrub_print_buffer
 from .config import parse_config
 from .source import SourceTiktokAds
 
@@ -65,12 +66,6 @@ def tune_malloc(arenas: int = 2, mmap_threshold: int = 2 * 1024 * 1024) -> None:
         pass
 
 
-def exit_on_sigterm(signum: int, frame: object) -> None:
-    """SIGTERM (how Airbyte cancels a sync) ends the run like Ctrl-C does: cleanup code runs, so the
-    temporary directory of a read is removed, and the exit status says which signal."""
-    raise SystemExit(128 + signum)
-
-
 def parse_command(argv: list[str]) -> argparse.Namespace:
     parsed_args = TikTokAdsEntrypoint.parse_args(argv)
     if parsed_args.command not in COMMANDS:
@@ -82,10 +77,16 @@ def parse_command(argv: list[str]) -> argparse.Namespace:
 def run() -> None:
     tune_malloc()
     scrub_print_buffer()
-    signal.signal(signal.SIGTERM, exit_on_sigterm)
+    logger = logging.getLogger("airbyte")
+    # SIGTERM (Airbyte's cancel) and Ctrl-C stop every wait of the run at once; the read unwinds, cleanup
+    # code runs (the read's temporary directory is removed), and the last line says what was done.
+    cancellable_cdk_waits(CANCEL.wait)
+    listen_for_cancel(CANCEL, lambda cancelled: end_cancelled(CANCEL, cancelled, logger))
     parsed_args = parse_command(sys.argv[1:])
     try:
         launch(TikTokAdsEntrypoint(SourceTiktokAds()), parsed_args)
+    except Cancelled as cancelled:
+        end_cancelled(CANCEL, cancelled, logger)
     except AirbyteTracedException as error:
         if error.failure_type != FailureType.config_error and not isinstance(error, Unreachable):
             raise
