@@ -5,7 +5,8 @@ it is needed. What is not public lives here: the two CDK functions copied with a
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
 final error, the private method a page request goes through, the private session our transport is
 mounted on (`mount_transport`), the print buffer stdout is written through, the per-stream
-"runtimes" log line held back until the read ends, and the CDK's sleeps made cancellable
+"runtimes" log line held back until the read ends, the run's closing error reworded with each failed
+stream's own message (`FailedStreams`), and the CDK's sleeps made cancellable
 (`cancellable_cdk_waits`).
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
@@ -89,9 +90,13 @@ from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
 from airbyte_cdk.logger import is_platform_debug_log_enabled
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteStateMessage,
     AirbyteStreamStatus,
+    ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
+    FailureType,
     StreamDescriptor,
+    TraceType,
 )
 from airbyte_cdk.models import Type as MessageType
 from airbyte_cdk.sources import AbstractSource
@@ -202,9 +207,66 @@ def runtimes_logged_once(logger: logging.Logger, source_name: str) -> Iterator[N
         runtimes.log_latest(logger)
 
 
+# How `AbstractSource.read` begins the error it raises after its streams, when any failed
+# (airbyte_cdk.exception_handler.generate_failed_streams_error_message).
+CDK_FAILED_STREAMS_PREFIX = "During the sync, the following streams did not sync successfully: "
+
+
+class FailedStreams(logging.Filter):
+    """The streams that failed in a read, each with its own message, and the run's closing error made of
+    them: the CDK's lists each stream's exception by its repr(), which for our errors is
+    `AirbyteTracedException(None)`. As a log filter it drops the CDK's log line of that same text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: dict[str, str] = {}
+
+    def observe(self, message: AirbyteMessage) -> None:
+        """Keeps the message of a stream's error trace (as the CDK emitted it: secrets filtered)."""
+        trace = message.trace if message.type == MessageType.TRACE else None
+        error = trace.error if trace is not None and trace.type == TraceType.ERROR else None
+        if error is not None and error.stream_descriptor is not None:
+            self.messages[error.stream_descriptor.name] = error.message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(CDK_FAILED_STREAMS_PREFIX))
+
+    def closing_error(self, error: AirbyteTracedException) -> AirbyteTracedException:
+        """The CDK's closing error with each stream's own message; any other error as it is."""
+        if not self.messages or not (error.message or "").startswith(CDK_FAILED_STREAMS_PREFIX):
+            return error
+        failures = "\n".join(f"{stream}: {message}" for stream, message in self.messages.items())
+        return AirbyteTracedException(
+            message=CDK_FAILED_STREAMS_PREFIX + failures,
+            failure_type=error.failure_type or FailureType.config_error,
+        )
+
+
 class AdaptedSource(AbstractSource, ABC):
     """AbstractSource whose streams that `reads_pages` are read a page a message, counted by the
-    records a page holds. Its `read` should run inside `runtimes_logged_once`."""
+    records a page holds, and whose closing error names each failed stream with its own message. Its
+    `read` should run inside `runtimes_logged_once`."""
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        failed = FailedStreams()
+        logger.addFilter(failed)
+        try:
+            for message in super().read(logger, config, catalog, state):
+                failed.observe(message)
+                yield message
+        except AirbyteTracedException as error:
+            closing = failed.closing_error(error)
+            if closing is error:
+                raise
+            raise closing from None
+        finally:
+            logger.removeFilter(failed)
 
     def reads_pages(self, stream: Stream) -> bool:
         """Whether the CDK's loop over `stream`'s messages is ours (`_read_stream`)."""
