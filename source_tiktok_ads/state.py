@@ -11,6 +11,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from .state_shapes import canonical_state
+
 
 class AdvertiserCursors:
     def __init__(self, cursor_field: str) -> None:
@@ -20,6 +22,7 @@ class AdvertiserCursors:
         self._state: dict[str, Any] | None = None
 
     def load(self, state: Mapping[str, Any] | None, logger: logging.Logger) -> None:
+        state = canonical_state(state, self.cursor_field)
         self._values = {}
         self._state = None
         if not state:
