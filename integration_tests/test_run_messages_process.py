@@ -4,6 +4,7 @@ failed stream with its own reason; saved states of every shape source-tiktok-mar
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -122,3 +123,18 @@ def test_a_state_that_cannot_be_read_fails_before_any_request_naming_the_stream_
     assert named in error["message"]
     assert "Something went wrong" not in error["message"]
     assert not run.records()
+
+
+def test_one_character_secrets_are_refused_and_every_line_stays_a_protocol_message(
+    emulator: Emulator,
+) -> None:
+    config = emulator_config(emulator.base_url, start_date=START_DATE)
+    config["credentials"] = {**config["credentials"], "secret": "e", "access_token": "t"}
+    run = run_connector("check", config)
+    lines = [line for line in run.stdout.splitlines() if line]
+    assert lines and all(json.loads(line)["type"] for line in lines)
+    assert run.connection_status["status"] == "FAILED"
+    message = run.connection_status["message"]
+    assert "'credentials.secret': 1 character(s) is too short" in message
+    assert "'credentials.access_token': 1 character(s) is too short" in message
+    assert "****" not in run.stdout

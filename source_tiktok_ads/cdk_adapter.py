@@ -4,7 +4,8 @@ The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedExcep
 it is needed. What is not public lives here: the two CDK functions copied with a change (the read
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
 final error, the private method a page request goes through, the private session our transport is
-mounted on (`mount_transport`), the print buffer stdout is written through, the per-stream
+mounted on (`mount_transport`), the print buffer stdout is written through, the CDK's registry of secrets
+(`registered_secrets`), the per-stream
 "runtimes" log line held back until the read ends, the run's closing error reworded with each failed
 stream's own message (`FailedStreams`), and the CDK's sleeps made cancellable
 (`cancellable_cdk_waits`).
@@ -105,13 +106,14 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.utils import airbyte_secrets_utils
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.transport import TikTokTransport
 from .pipeline.encoder import RecordLines
-from .scrub import scrub_every_output
+from .scrub import scrub_every_output, use_secrets
 
 # The airbyte-cdk release the copies and private reads below were checked against (pinned in pyproject).
 CHECKED_AGAINST = "7.39.1"
@@ -368,6 +370,14 @@ class RecordLinesEntrypoint(AirbyteEntrypoint):
                     )
         finally:
             yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
+
+
+def registered_secrets() -> list[str]:
+    """The secrets the CDK masks (its registry is a private module variable; there is no getter)."""
+    return list(getattr(airbyte_secrets_utils, "__SECRETS_FROM_CONFIG", []))
+
+
+use_secrets(registered_secrets)
 
 
 def scrub_print_buffer() -> None:

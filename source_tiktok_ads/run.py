@@ -10,12 +10,14 @@ from typing import Any
 from airbyte_cdk.entrypoint import AirbyteEntrypoint
 from airbyte_cdk.models import ConnectorSpecification, FailureType
 from airbyte_cdk.sources.utils.schema_helpers import split_config
+from airbyte_cdk.utils.airbyte_secrets_utils import get_secrets, update_secrets
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.errors import Unreachable
 from .cancel import CANCEL, Cancelled, end_cancelled, listen_for_cancel
 from .cdk_adapter import RecordLinesEntrypoint, cancellable_cdk_waits, launch, scrub_print_buffer
 from .config import parse_config
+from .scrub import MIN_SECRET_LENGTH
 from .source import SourceTiktokAds
 
 # glibc's mallopt parameter numbers
@@ -37,8 +39,16 @@ class TikTokAdsEntrypoint(RecordLinesEntrypoint):
       given schemas" and a too-large attribution window without naming the field; the pydantic model
       checks the same rules and its config error names the field and the fix.
     - `read` writes each `RecordLines` message (a page of records) as it is (see `cdk_adapter`).
+    - Secrets: one too short to mask safely (which the config refuses) is not registered with the CDK,
+      whose filter would otherwise mask that character or two everywhere in the output, the config
+      error that explains it included.
     Everything else is the CDK's.
     """
+
+    @staticmethod
+    def set_up_secret_filter(config: Mapping[str, Any], connection_specification: Mapping[str, Any]) -> None:
+        secrets = get_secrets(connection_specification, config)
+        update_secrets([secret for secret in secrets if len(str(secret)) >= MIN_SECRET_LENGTH])
 
     @staticmethod
     def validate_connection(source_spec: ConnectorSpecification, config: Mapping[str, Any]) -> None:
@@ -92,7 +102,9 @@ def run() -> None:
             raise
         # A config problem (or a host that cannot be reached) is the user's to fix: the message says
         # how, a stack trace would only bury it.
-        trace = error.as_sanitized_airbyte_message()
+        # Not the CDK's sanitising, which masks every registered secret, however short: a one-character
+        # token would mask every such character of the sentence explaining it. All output is scrubbed.
+        trace = error.as_airbyte_message()
         trace.trace.error.stack_trace = None
         print(f"{AirbyteEntrypoint.airbyte_message_to_string(trace)}\n", end="", flush=True)
         sys.exit(1)
