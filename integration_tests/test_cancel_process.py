@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -113,6 +114,11 @@ def test_a_cancel_during_persistent_service_errors_stops_requests_at_once_and_ex
     assert last.startswith(f"Read cancelled by {stop.name} after "), last
     assert " slices, " in last and " records, " in last and " requests" in last
     assert not [line for line in logs if line.startswith("Read done")]
+    # The retries before the signal say what failed, where, and the wait rounded to a tenth of a second.
+    retries = [line for line in logs if "Retrying in" in line]
+    assert retries and all(
+        re.search(r"report/integrated/get/.* Retrying in \d+\.\d s\.$", line) for line in retries
+    )
     # What was read went out with its state: the entity streams, read before the reports failed.
     records = [message["record"]["stream"] for message in messages if message["type"] == "RECORD"]
     states = [

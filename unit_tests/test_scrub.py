@@ -18,7 +18,7 @@ from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from source_tiktok_ads.api.retry_log import RetryLogWording
+from source_tiktok_ads.api.retry_log import RetryLogWording, rounded_wait
 from source_tiktok_ads.cdk_adapter import registered_secrets as cdk_secrets
 from source_tiktok_ads.scrub import (
     HIDDEN_QUERY,
@@ -125,9 +125,7 @@ def test_the_cdk_retry_line_says_what_failed_not_rate_limit() -> None:
         )
     except UserDefinedBackoffException:
         assert RetryLogWording().filter(record)
-    assert (
-        record.getMessage() == "Cannot reach x: the connection was refused. Fix it. Retrying in 2.5 seconds."
-    )
+    assert record.getMessage() == "Cannot reach x: the connection was refused. Fix it. Retrying in 2.5 s."
 
 
 # --- Masking keeps every message the same JSON ------------------------------------------------------
@@ -189,3 +187,13 @@ def test_a_one_character_secret_leaves_the_protocol_readable() -> None:
     line = '{"type":"LOG","log":{"level":"INFO","message":"message type t"}}'
     with secrets_registered(["t", "y"]):
         assert scrub_output(line + "\n") == line + "\n"
+
+
+def test_the_retry_wait_is_rounded_to_a_tenth_of_a_second() -> None:
+    assert (
+        rounded_wait(
+            "UserDefinedBackoffException: Rate limit exceeded. Retrying in 1.929867626685667 seconds."
+        )
+        == "1.9 s."
+    )
+    assert rounded_wait("Retrying in soon") == "soon"
