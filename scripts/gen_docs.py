@@ -36,11 +36,16 @@ from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
 # Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
 # means the advertiser list is not looked up, so no request leaves the process.
 PRODUCTION_CONFIG = {
-    "credentials": {"auth_type": "oauth2.0", "app_id": "1", "secret": "docs", "access_token": "docs"},
+    "credentials": {
+        "auth_type": "oauth2.0",
+        "app_id": "1",
+        "secret": "docs-secret",
+        "access_token": "docs-token",
+    },
     "advertiser_ids": ["1"],
 }
 SANDBOX_CONFIG = {
-    "credentials": {"auth_type": "sandbox_access_token", "advertiser_id": "1", "access_token": "docs"},
+    "credentials": {"auth_type": "sandbox_access_token", "advertiser_id": "1", "access_token": "docs-token"},
 }
 
 LEVEL_LABEL = {

@@ -4,8 +4,11 @@ The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedExcep
 it is needed. What is not public lives here: the two CDK functions copied with a change (the read
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
 final error, the private method a page request goes through, the private session our transport is
-mounted on (`mount_transport`), the print buffer stdout is written through, and the per-stream
-"runtimes" log line held back until the read ends.
+mounted on (`mount_transport`), the print buffer stdout is written through, the CDK's registry of secrets
+(`registered_secrets`), the per-stream
+"runtimes" log line held back until the read ends, the run's closing error reworded with each failed
+stream's own message (`FailedStreams`), and the CDK's sleeps made cancellable
+(`cancellable_cdk_waits`).
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
@@ -22,6 +25,7 @@ imported first by the package, registers `airbyte_cdk` without running that file
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import logging
 import os
@@ -32,7 +36,7 @@ import time
 import types
 from abc import ABC
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -87,9 +91,13 @@ from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
 from airbyte_cdk.logger import is_platform_debug_log_enabled
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteStateMessage,
     AirbyteStreamStatus,
+    ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
+    FailureType,
     StreamDescriptor,
+    TraceType,
 )
 from airbyte_cdk.models import Type as MessageType
 from airbyte_cdk.sources import AbstractSource
@@ -98,13 +106,14 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.utils import airbyte_secrets_utils
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.transport import TikTokTransport
 from .pipeline.encoder import RecordLines
-from .scrub import scrub_every_output
+from .scrub import scrub_every_output, use_secrets
 
 # The airbyte-cdk release the copies and private reads below were checked against (pinned in pyproject).
 CHECKED_AGAINST = "7.39.1"
@@ -200,9 +209,66 @@ def runtimes_logged_once(logger: logging.Logger, source_name: str) -> Iterator[N
         runtimes.log_latest(logger)
 
 
+# How `AbstractSource.read` begins the error it raises after its streams, when any failed
+# (airbyte_cdk.exception_handler.generate_failed_streams_error_message).
+CDK_FAILED_STREAMS_PREFIX = "During the sync, the following streams did not sync successfully: "
+
+
+class FailedStreams(logging.Filter):
+    """The streams that failed in a read, each with its own message, and the run's closing error made of
+    them: the CDK's lists each stream's exception by its repr(), which for our errors is
+    `AirbyteTracedException(None)`. As a log filter it drops the CDK's log line of that same text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: dict[str, str] = {}
+
+    def observe(self, message: AirbyteMessage) -> None:
+        """Keeps the message of a stream's error trace (as the CDK emitted it: secrets filtered)."""
+        trace = message.trace if message.type == MessageType.TRACE else None
+        error = trace.error if trace is not None and trace.type == TraceType.ERROR else None
+        if error is not None and error.stream_descriptor is not None:
+            self.messages[error.stream_descriptor.name] = error.message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(CDK_FAILED_STREAMS_PREFIX))
+
+    def closing_error(self, error: AirbyteTracedException) -> AirbyteTracedException:
+        """The CDK's closing error with each stream's own message; any other error as it is."""
+        if not self.messages or not (error.message or "").startswith(CDK_FAILED_STREAMS_PREFIX):
+            return error
+        failures = "\n".join(f"{stream}: {message}" for stream, message in self.messages.items())
+        return AirbyteTracedException(
+            message=CDK_FAILED_STREAMS_PREFIX + failures,
+            failure_type=error.failure_type or FailureType.config_error,
+        )
+
+
 class AdaptedSource(AbstractSource, ABC):
     """AbstractSource whose streams that `reads_pages` are read a page a message, counted by the
-    records a page holds. Its `read` should run inside `runtimes_logged_once`."""
+    records a page holds, and whose closing error names each failed stream with its own message. Its
+    `read` should run inside `runtimes_logged_once`."""
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        failed = FailedStreams()
+        logger.addFilter(failed)
+        try:
+            for message in super().read(logger, config, catalog, state):
+                failed.observe(message)
+                yield message
+        except AirbyteTracedException as error:
+            closing = failed.closing_error(error)
+            if closing is error:
+                raise
+            raise closing from None
+        finally:
+            logger.removeFilter(failed)
 
     def reads_pages(self, stream: Stream) -> bool:
         """Whether the CDK's loop over `stream`'s messages is ours (`_read_stream`)."""
@@ -306,6 +372,14 @@ class RecordLinesEntrypoint(AirbyteEntrypoint):
             yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
 
 
+def registered_secrets() -> list[str]:
+    """The secrets the CDK masks (its registry is a private module variable; there is no getter)."""
+    return list(getattr(airbyte_secrets_utils, "__SECRETS_FROM_CONFIG", []))
+
+
+use_secrets(registered_secrets)
+
+
 def scrub_print_buffer() -> None:
     """Scrub every output, the CDK's print buffer included (see `scrub.scrub_every_output`)."""
     scrub_every_output(PRINT_BUFFER)
@@ -345,3 +419,34 @@ def mount_transport(http_client: HttpClient, transport: TikTokTransport) -> None
     session.mount("https://", transport)
     session.mount("http://", transport)
     session.send = transport.gated(session.send)  # type: ignore[method-assign]
+
+
+# --- Waits: the CDK's sleeps, cut short by a cancel --------------------------------------------------
+
+# The modules whose `time.sleep` makes a request wait: the CDK's retry handlers (the sleep before a retry
+# our backoff strategy scheduled), the backoff library under them (its own waits between tries), and the
+# CDK's rate limiter (a full per-minute window).
+CDK_SLEEPING_MODULES = (
+    "airbyte_cdk.sources.streams.http.rate_limiting",
+    "backoff._sync",
+    "airbyte_cdk.sources.streams.call_rate",
+)
+
+
+class SleepThrough(types.ModuleType):
+    """The `time` module, with `sleep` replaced."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        super().__init__("time")
+        self.sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def cancellable_cdk_waits(wait: Callable[[float], None]) -> None:
+    """Every sleep of the CDK's retries and rate limiter goes through `wait` (which may raise to end it
+    early). They call `time.sleep` through their module's `time`: there is no parameter for it."""
+    for name in CDK_SLEEPING_MODULES:
+        module = importlib.import_module(name)
+        module.time = SleepThrough(wait)  # type: ignore[attr-defined]

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from .scrub import MIN_SECRET_LENGTH
+
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3/"
 DOCUMENTATION_URL = "https://docs.airbyte.com/integrations/sources/tiktok-marketing"
@@ -39,6 +41,18 @@ DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # Keys configs of Airbyte's source-tiktok-marketing may carry that mean nothing here (its hidden thread
 # count and options of older versions): accepted and ignored, so those configs work unchanged.
 LEGACY_KEYS = frozenset({"concurrency_level", "report_granularity", "environment"})
+
+
+def _long_enough_to_mask(value: str) -> str:
+    """A secret shorter than MIN_SECRET_LENGTH cannot be masked in the output without masking ordinary
+    text with it; no TikTok token or app secret is that short, so it is a copy-paste slip."""
+    if 0 < len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{len(value)} character(s) is too short for a TikTok token or app secret (at least "
+            f"{MIN_SECRET_LENGTH}; TikTok's are 40 or more), and could not be masked in the logs safely; "
+            "paste the whole value from the TikTok for Business developer portal"
+        )
+    return value
 
 
 def _secret(title: str, description: str, order: int) -> Any:
@@ -72,6 +86,8 @@ class OAuthCredentials(BaseModel):
         json_schema_extra={"order": 4},
     )
 
+    _secrets_long_enough = field_validator("secret", "access_token")(_long_enough_to_mask)
+
     @property
     def is_sandbox(self) -> bool:
         return False
@@ -90,6 +106,8 @@ class SandboxCredentials(BaseModel):
         json_schema_extra={"order": 1},
     )
     access_token: str = _secret("Access Token", "The long-term authorized access token.", 2)
+
+    _secrets_long_enough = field_validator("access_token")(_long_enough_to_mask)
 
     @property
     def is_sandbox(self) -> bool:

@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     Status,
+    SyncMode,
 )
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
@@ -42,6 +43,7 @@ from .reports.keyless_rows import quiet_failures
 from .reports.smart_plus import SMART_PLUS_REPORTS, smart_plus_material_streams
 from .reports.stream import ReportStream, report_streams
 from .scrub import scrub
+from .state_shapes import migrated_states
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
@@ -109,6 +111,11 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         quiet_failures(logger)
         limits = run_limits.start_run()
         streams = self.streams(config)
+        # Before any request: a saved state that cannot be read fails the read here, naming the stream.
+        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
+        state = migrated_states(
+            incremental_cursor_fields(streams, catalog), state, context.directory.selected_ids, logger
+        )
         # The output encoder, chosen once for the whole read. (The CDK's record limit would count
         # pages of RECORD lines, but the config model rejects that key.)
         encoder = RECORD_LINES if self.writes_record_lines else MESSAGE_PER_RECORD
@@ -238,3 +245,15 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         return TikTokApi(
             config.api_base_url, config.credentials.access_token, logger, max_retries=max_retries
         )
+
+
+def incremental_cursor_fields(streams: list[Stream], catalog: ConfiguredAirbyteCatalog) -> dict[str, str]:
+    """The cursor field of each of our streams the catalog reads incrementally."""
+    by_name = {stream.name: stream for stream in streams}
+    fields = {}
+    for configured in catalog.streams:
+        stream = by_name.get(configured.stream.name)
+        cursor_field = stream.cursor_field if isinstance(stream, TikTokStream) else None
+        if configured.sync_mode == SyncMode.incremental and isinstance(cursor_field, str) and cursor_field:
+            fields[stream.name] = cursor_field  # type: ignore[union-attr]
+    return fields

@@ -1,8 +1,8 @@
 """Per-advertiser cursors, stored as `{"states": [{"partition": {"advertiser_id": …}, "cursor": {field: value}}]}`.
 
-The same shape Airbyte's source-tiktok-marketing writes, so its state (which also carries
-`parent_slice`, `state`, `lookback_window`, …) is read without complaint. Anything unreadable is
-dropped with a warning, and those advertisers start again from the configured start date.
+The same shape Airbyte's source-tiktok-marketing writes; its other shapes (a shared cursor, a global one,
+the older flat ones) are converted by `state_shapes` first, and a state that cannot be read fails the read
+before any request, naming the stream and the value.
 
 Each cursor is a low-water mark, like the one airbyte-cdk's `ConcurrentCursor` keeps per partition: it
 covers only what was read completely, from the start, without a gap. Slices of one advertiser are read
@@ -18,6 +18,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from .state_shapes import canonical_state
+
 
 class AdvertiserCursors:
     def __init__(self, cursor_field: str) -> None:
@@ -29,7 +31,8 @@ class AdvertiserCursors:
         self._state: dict[str, Any] | None = None
 
     def load(self, state: Mapping[str, Any] | None, logger: logging.Logger) -> None:
-        """Takes the canonical `{"states": [...]}` dict (other saved shapes are converted before)."""
+        """Takes a saved state in any shape `state_shapes` reads, converted to `{"states": [...]}` first."""
+        state = canonical_state(state, self.cursor_field)
         self._values = {}
         self._held = set()
         self._state = None

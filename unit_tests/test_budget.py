@@ -16,6 +16,7 @@ from pyrate_limiter import clocks as pyrate_clocks
 
 from source_tiktok_ads.api import budget as budget_module
 from source_tiktok_ads.api.budget import AdaptiveBudget
+from source_tiktok_ads.cancel import CANCEL
 
 from .conftest import BASE_URL, envelope
 
@@ -83,10 +84,12 @@ class FakeClock:
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     clock = FakeClock()
     fake_time = SimpleNamespace(time=clock.time, monotonic=clock.time, sleep=clock.sleep)
-    # pyrate-limiter stamps calls with time.time(); the CDK and our pause wait with time.sleep().
+    # pyrate-limiter stamps calls with time.time(); the CDK waits with time.sleep(), our budget on the
+    # run's cancel switch (a wait a cancel cuts short).
     monkeypatch.setattr(pyrate_clocks, "time", clock.time)
     monkeypatch.setattr(call_rate, "time", fake_time)
     monkeypatch.setattr(budget_module, "time", fake_time)
+    monkeypatch.setattr(CANCEL, "wait", clock.sleep)
     return clock
 
 

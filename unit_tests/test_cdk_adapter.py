@@ -11,11 +11,14 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
+import backoff._sync
 import pytest
 import requests
 from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint, launch
+from airbyte_cdk.exception_handler import generate_failed_streams_error_message
+from airbyte_cdk.models import FailureType, StreamDescriptor
 from airbyte_cdk.sources import AbstractSource
-from airbyte_cdk.sources.streams.call_rate import LimiterMixin
+from airbyte_cdk.sources.streams.call_rate import APIBudget, LimiterMixin
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.sources.streams.http.rate_limiting import user_defined_backoff_handler
@@ -24,7 +27,12 @@ from airbyte_cdk.utils.print_buffer import PrintBuffer
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from source_tiktok_ads import cdk_adapter
-from source_tiktok_ads.cdk_adapter import CHECKED_AGAINST, RuntimesOnce
+from source_tiktok_ads.cdk_adapter import (
+    CDK_FAILED_STREAMS_PREFIX,
+    CHECKED_AGAINST,
+    FailedStreams,
+    RuntimesOnce,
+)
 
 from .conftest import raw_config
 from .test_progress import read_with_progress
@@ -104,7 +112,23 @@ FINGERPRINTS: dict[str, tuple[Callable[..., Any], str, str]] = {
     "user_defined_backoff_handler": (
         user_defined_backoff_handler,
         "e585b90aafebe86994e84615ada11d9e29395eb5a206de9de00a08ded913d413",
-        "api/retry_log rewords its 'UserDefinedBackoffException: Rate limit exceeded' line",
+        "api/retry_log rewords its 'UserDefinedBackoffException: Rate limit exceeded' line; its wait is a "
+        "call of its module's time.sleep, which cancellable_cdk_waits replaces",
+    ),
+    "generate_failed_streams_error_message": (
+        generate_failed_streams_error_message,
+        "d99f205e62c1ffdc40db65f7a04b9d661ca4c1750a72ba5bc1ca875473b14138",
+        "FailedStreams recognises the closing error (and its log line) by CDK_FAILED_STREAMS_PREFIX",
+    ),
+    "APIBudget._do_acquire": (
+        APIBudget._do_acquire,
+        "7919d40056124f7ed542d945c8a35ffa56d034b07999a2927248f63b74948aad",
+        "waits for a full rate window with its module's time.sleep, which cancellable_cdk_waits replaces",
+    ),
+    "backoff._sync.retry_exception": (
+        backoff._sync.retry_exception,
+        "fc1bc167733af77c440f3795b220eb4cf1ff9c524fd3f97eeff84c924d64fbfc",
+        "waits between tries with its module's time.sleep, which cancellable_cdk_waits replaces",
     ),
 }
 
@@ -194,3 +218,34 @@ def test_a_multi_stream_read_logs_the_runtimes_block_once_at_the_end() -> None:
         for name in ("ads_reports_daily", "ads_reports_lifetime", "campaigns")
     )
     assert messages.index(blocks[0]) > messages.index("Finished syncing campaigns")
+
+
+def test_the_closing_error_names_each_failed_stream_with_its_own_message() -> None:
+    failed = FailedStreams()
+    for stream, text in (
+        ("ads", "Stream ads could not read 1 advertiser(s): denied"),
+        ("campaigns", "Gave up"),
+    ):
+        error = AirbyteTracedException(message=text, failure_type=FailureType.config_error)
+        failed.observe(error.as_sanitized_airbyte_message(stream_descriptor=StreamDescriptor(name=stream)))
+    failed.observe(AirbyteTracedException(message="not a stream's").as_airbyte_message())
+    cdk_error = AirbyteTracedException(
+        message=generate_failed_streams_error_message(
+            {"ads": [AirbyteTracedException(internal_message=None)]}
+        ),
+        failure_type=FailureType.config_error,
+    )
+    closing = failed.closing_error(cdk_error)
+    assert closing.message == (
+        f"{CDK_FAILED_STREAMS_PREFIX}ads: Stream ads could not read 1 advertiser(s): denied\ncampaigns: Gave up"
+    )
+    assert closing.failure_type == FailureType.config_error
+    other = AirbyteTracedException(message="Cannot reach host")
+    assert failed.closing_error(other) is other
+
+
+def test_the_cdk_line_of_the_closing_error_is_left_out_of_the_log() -> None:
+    failed = FailedStreams()
+    line = logging.LogRecord("airbyte", logging.INFO, "", 0, CDK_FAILED_STREAMS_PREFIX + "ads: x", None, None)
+    other = logging.LogRecord("airbyte", logging.INFO, "", 0, "Finished syncing ads", None, None)
+    assert not failed.filter(line) and failed.filter(other)

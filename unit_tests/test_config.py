@@ -72,7 +72,9 @@ def test_sandbox_credentials_use_the_sandbox_host() -> None:
 def test_missing_auth_type_is_inferred() -> None:
     config = parse_config(raw_config(credentials={"access_token": TOKEN, "advertiser_id": "42"}))
     assert config.credentials.is_sandbox
-    config = parse_config(raw_config(credentials={"app_id": "1", "secret": "s", "access_token": TOKEN}))
+    config = parse_config(
+        raw_config(credentials={"app_id": "1", "secret": APP_SECRET, "access_token": TOKEN})
+    )
     assert not config.credentials.is_sandbox
 
 
@@ -168,3 +170,12 @@ def test_spec_shape_for_airbyte_ui() -> None:
     report_item = spec["properties"]["custom_reports"]["items"]
     assert set(report_item["required"]) == {"name", "data_level", "dimensions", "metrics"}
     assert report_item["properties"]["time_granularity"]["enum"] == ["HOUR", "DAY", "LIFETIME"]
+
+
+@pytest.mark.parametrize("field", ["secret", "access_token"])
+def test_a_secret_too_short_to_mask_is_refused_naming_the_field_and_the_fix(field: str) -> None:
+    credentials = {"app_id": "1", "secret": APP_SECRET, "access_token": TOKEN, field: "t"}
+    with pytest.raises(AirbyteTracedException) as refused:
+        parse_config(raw_config(credentials=credentials))
+    assert f"'credentials.{field}': 1 character(s) is too short" in refused.value.message
+    assert "paste the whole value" in refused.value.message

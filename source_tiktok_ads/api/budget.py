@@ -15,6 +15,7 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 
+from ..cancel import CANCEL, CancelSwitch
 from . import run_limits
 from .envelope import envelope_of
 from .errors import RATE_LIMIT_CODES
@@ -37,7 +38,10 @@ WIDENING_HALF_LIFE_SECONDS = 600.0
 
 
 class AdaptiveBudget(APIBudget):
-    def __init__(self, requests_per_second: float, requests_per_minute: int) -> None:
+    def __init__(
+        self, requests_per_second: float, requests_per_minute: int, cancel: CancelSwitch = CANCEL
+    ) -> None:
+        """`cancel`: once it is cancelled, every wait for a turn ends at once and no call is let through."""
         # Calls are spaced evenly, one every 1/requests_per_second, instead of in bursts at the start of
         # each second: a fractional share of the app's budget (10 QPS split between 4 connections) then
         # never sends more than its share rounded up in any second. TikTok counts a request when it
@@ -49,6 +53,7 @@ class AdaptiveBudget(APIBudget):
         per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
         self._lock = threading.Lock()
+        self._cancel = cancel
         self._paused_until = 0.0
         self._pause_scale = retry_wait_scale()
         self._next_pause = FIRST_PAUSE_SECONDS
@@ -69,15 +74,16 @@ class AdaptiveBudget(APIBudget):
                 wait = self._paused_until - time.monotonic()
             if wait <= 0:
                 break
-            time.sleep(wait)
+            self._cancel.wait(wait)
         with self._lock:
             now = time.monotonic()
             turn = max(now, self._next_call)
             self._next_call = turn + self._spacing * self._widening_at(now)
         if turn > now:
-            time.sleep(turn - now)
+            self._cancel.wait(turn - now)
         run_limits.CURRENT.check()
         super().acquire_call(request, block=block, timeout=timeout)
+        self._cancel.check()  # the last moment before the request leaves
         with self._lock:
             self.requests_sent += 1
 
