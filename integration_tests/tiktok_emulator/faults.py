@@ -57,6 +57,11 @@ class FaultPlan:
     # (advertiser, metric): 40002 "Invalid metric fields" on any report/integrated/get/ request of that
     # advertiser asking for the metric, as TikTok refuses metrics an account's type does not offer.
     refuse_metrics: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # (advertiser, store_id): a store whose authorization to the ad account is suspended (the shop
+    # unbound it, or the authorization lapsed): `gmv_max/store/list/` leaves it out and GMV Max reports
+    # on it are refused as for any store not authorized to the advertiser. Once restored, the store is
+    # listed again, with its report history.
+    unlisted_stores: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     # Paths answered with HTTP 404 (an endpoint not deployed in a region, or retired).
     not_found_paths: frozenset[str] = field(default_factory=frozenset)
     # Not a fault but TikTok's own rule, switchable for tests (see `report_cut`): a synchronous report
@@ -89,6 +94,7 @@ class FaultPlan:
         )
         self.refuse_metrics = frozenset((str(adv), str(metric)) for adv, metric in self.refuse_metrics)
         self.not_found_paths = frozenset(str(path).lstrip("/") for path in self.not_found_paths)
+        self.unlisted_stores = frozenset((str(adv), str(store)) for adv, store in self.unlisted_stores)
 
     def applies_to(self, path: str) -> bool:
         """Whether the per-request faults hit a request to ``path``."""
