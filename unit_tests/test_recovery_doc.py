@@ -30,6 +30,7 @@ EXPECTED_CONSTANTS = {
     "WINDOW_ATTEMPTS",
     "CHECK_MAX_RETRIES",
     "WINDOWS_NAMED",
+    "MAX_READINGS",
 }
 CONSTANT = re.compile(r"`([A-Z][A-Z0-9_]+) = ([^`]+)`")
 CALL = re.compile(r"`([A-Z][A-Za-z0-9]+\([a-z_]+=[^`]*\))`")

@@ -70,6 +70,8 @@ class DatasetSpec:
     modified_after_keeps_missing: bool = False
     # TikTok Shop stores per advertiser with GMV Max campaigns (see gmv_max.py).
     gmv_max_stores: int = 0
+    # How many of those stores (the first ones) are active and have GMV Max campaigns; the rest have none.
+    gmv_max_active_stores: int = 1
     # Attribute metrics asked for on a multi-ID GMV Max query: refused (40002) or blank [?].
     gmv_max_blank_attributes: bool = False
     # The instant the data is seen from (None: the wall clock). Hours after it, in each advertiser's

@@ -20,7 +20,7 @@ from ..advertisers import Advertiser
 from ..api.errors import SliceRefused
 from ..config import DataLevel
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
-from ..state import AdvertiserCursors
+from ..state import AdvertiserCursors, Where
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .healing import MetricHealing, ReportErrorHandler, raise_if_rejected
@@ -173,14 +173,14 @@ class ReportStream(TikTokStream, CheckpointMixin):
             advertiser, time_dimension, first_provisional_day(cursor_after, self.config.attribution_window)
         )
 
-    def _date_range(self, advertiser_id: str, today: date, sync_mode: SyncMode) -> tuple[date, date]:
+    def _date_range(self, partition: Where, today: date, sync_mode: SyncMode) -> tuple[date, date]:
         config = self.config
         end = min(config.end_date, today) if config.end_date else today
         if not self.definition.time_dimension:
             # A range query without a time dimension sums over the longest span TikTok accepts.
             return max(config.start_date, end - timedelta(days=MAX_DAYS_NO_TIME_DIMENSION - 1)), end
         start = config.start_date
-        saved = self._cursors.get(advertiser_id) if sync_mode == SyncMode.incremental else None
+        saved = self._cursors.get(partition) if sync_mode == SyncMode.incremental else None
         if saved:
             resume_from = date.fromisoformat(saved[:10]) - timedelta(days=config.attribution_window)
             # A cursor beyond `end` (e.g. a hand-edited future state) yields no window at all.
@@ -271,12 +271,12 @@ class ReportStream(TikTokStream, CheckpointMixin):
         yield from super().read_slice_pages(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
             # Moves only while every earlier window of the advertiser in this run was read completely.
-            self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))
+            self._cursors.advance(stream_slice, self._cursor_value(stream_slice["end_date"]))
 
     def left_unread(self, stream_slice: Mapping[str, Any], refused: SliceRefused) -> None:
         super().left_unread(stream_slice, refused)
         if "advertiser_id" in stream_slice:
-            self._cursors.hold(stream_slice["advertiser_id"])
+            self._cursors.hold(stream_slice)
 
     def _cursor_value(self, last_day: str) -> str:
         # Same format as the field: a day for daily reports, the day's last hour for hourly ones.
