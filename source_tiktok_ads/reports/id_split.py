@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..api.cut_notice import CUT_NOTICE
-from .report_cut import CUT_SIZE, CutTooFine, ReportCut, window_label
+from .report_cut import CUT, CUT_SIZE, CutTooFine, ReportCut, window_label
 from .windows import halves
 
 if TYPE_CHECKING:
@@ -85,6 +85,8 @@ class CutTally:
     """What splitting one cut window cost, for the line that says it was split away."""
 
     why: str
+    # What the window met: TikTok's cut, or its 40067 for a report that cannot be split by date.
+    problem: str = CUT
     parts: int = 0
     listings: int = 0
     ways: list[str] = field(default_factory=list)
@@ -92,6 +94,10 @@ class CutTally:
     def way(self, how: str) -> None:
         if how not in self.ways:
             self.ways.append(how)
+
+
+def _met(tally: CutTally) -> str:
+    return "TikTok cut the report" if tally.problem == CUT else "the report was too large for TikTok"
 
 
 def groups(ids: list[str], most: int) -> list[list[str]]:
@@ -119,13 +125,18 @@ class CutSplit:
         self.logger = logger
 
     def read_parts(
-        self, window: CompleteWindow, cut: ReportCut, convert: Convert, helpers: ListingHelpers
+        self,
+        window: CompleteWindow,
+        cut: ReportCut,
+        convert: Convert,
+        helpers: ListingHelpers,
+        problem: str = CUT,
     ) -> Iterator[Any]:
         request_slice = cut.request_slice
         tally = request_slice.get(CUT_TALLY)
         root = tally is None
         if tally is None:
-            tally = CutTally(cut.why)
+            tally = CutTally(cut.why, problem)
             request_slice = {**request_slice, CUT_TALLY: tally}
         for part in self.parts(window, request_slice, cut.why, helpers):
             tally.parts += 1
@@ -133,7 +144,7 @@ class CutSplit:
         if root:
             self.logger.info(
                 f"{self.stream_name}: advertiser {request_slice['advertiser_id']}, "
-                f"{window_label(request_slice)}: TikTok cut the report ({tally.why}); split away in "
+                f"{window_label(request_slice)}: {_met(tally)} ({tally.why}); split away in "
                 f"{tally.parts} parts ({', then '.join(tally.ways)}; {tally.listings} listing requests), "
                 "every row read."
             )
@@ -155,7 +166,7 @@ class CutSplit:
             tally.way("by campaign" if name == "campaign_ids" else "by ad group")
             return [{**request_slice, ID_FILTERS: {name: group}} for group in groups(ids, len(ids))]
         if name == "adgroup_ids" or (name == "campaign_ids" and self.data_level == "AUCTION_CAMPAIGN"):
-            raise CutTooFine(self.stream_name, request_slice, f"{name} {ids}", why)
+            raise CutTooFine(self.stream_name, request_slice, f"{name} {ids}", why, tally.problem)
         kind = "adgroup" if name == "campaign_ids" else "campaign"
         listed = self.list_ids(window, request_slice, kind, why, helpers)
         if kind == "campaign" and len(listed) == 1 and self.data_level != "AUCTION_CAMPAIGN":
@@ -192,5 +203,5 @@ class CutSplit:
         if notices or len(found) >= CUT_SIZE or not found:
             # Too many to list whole (or none listed at all): the parts could not cover every id.
             what = f"its {kind} list ({len(found):,} {kind}s listed)"
-            raise CutTooFine(self.stream_name, request_slice, what, why)
+            raise CutTooFine(self.stream_name, request_slice, what, why, tally.problem)
         return list(found)
