@@ -313,7 +313,7 @@ def test_a_report_without_a_time_dimension_too_large_is_read_in_parts_by_id_not_
         CutSplit("ads_reports_lifetime", "AUCTION_AD", by_time=False, logger=logger),
     )
     summed = {**WINDOW, "start_date": "2026-01-01", "end_date": "2026-03-31"}
-    with caplog.at_level(logging.INFO, logger="test"):
+    with caplog.at_level(logging.DEBUG, logger="test"):
         pages = list(window_read.read(summed, as_rows))
 
     assert sorted(ad_ids(pages)) == ["1", "2", "3"]

@@ -167,6 +167,13 @@ class CompleteWindow:
         if EMITTED_KEYS not in request_slice:
             # Shared by the parts of a window read again in parts, whose rows overlap.
             request_slice = {**request_slice, EMITTED_KEYS: set()}
+        learned = self.cut_split.recalls(request_slice) if self.cut_split is not None else None
+        if learned is not None:
+            # An earlier window of the advertiser had to be split: this one is asked for in its groups.
+            assert self.cut_split is not None
+            yield from self.cut_split.read_learned(self, request_slice, learned, convert, helpers)
+            healing.announce(self.logger)
+            return
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
             asked = healing.metrics(advertiser_id)
