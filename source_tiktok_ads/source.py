@@ -39,6 +39,7 @@ from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
 from .reports.gmv_max_custom import gmv_max_custom_definitions
 from .reports.healing import dropped_summary
+from .reports.id_split import cut_summaries
 from .reports.keyless_rows import quiet_failures
 from .reports.smart_plus import SMART_PLUS_REPORTS, smart_plus_material_streams
 from .reports.stream import ReportStream, report_streams
@@ -138,6 +139,8 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
+            for line in cut_summaries(streams):
+                logger.info(line)
             self._streams_of_this_read = None
         if missing:
             raise missing_streams_error(missing)

@@ -82,6 +82,12 @@ class FaultPlan:
     # TikTok in maintenance: every request in the first this many seconds after the plan was installed
     # is answered 60001.
     maintenance_seconds: float = 0
+    # TikTok computing a large synchronous report slower than the client waits: a report/integrated/get/
+    # request spanning more than `slow_report_days` days, or whose rows are about more than
+    # `slow_report_ids` ids (0: either rule off), is answered after `slow_report_ms`.
+    slow_report_days: int = 0
+    slow_report_ids: int = 0
+    slow_report_ms: int = 0
     report_cut_ids: int = TIKTOK_CUT_SIZE
     cut_total_counts: str = COUNT_AFTER_CUT
     cut_header: bool = True
@@ -113,6 +119,13 @@ class FaultPlan:
     def denies_days(self, advertiser_id: str, path: str, days: Iterable[str]) -> bool:
         path = path.lstrip("/")
         return any((advertiser_id, path, day) in self.deny_days for day in days)
+
+    def slow_report(self, days: int, ids: int) -> float:
+        """Seconds a report over `days` days and `ids` ids takes to compute (0: no slower than usual)."""
+        too_big = (self.slow_report_days and days > self.slow_report_days) or (
+            self.slow_report_ids and ids > self.slow_report_ids
+        )
+        return self.slow_report_ms / 1000 if too_big else 0.0
 
     def refused_metrics(self, advertiser_id: str, metrics: Iterable[str]) -> list[str]:
         return [metric for metric in metrics if (advertiser_id, metric) in self.refuse_metrics]

@@ -3,6 +3,7 @@
 The CDK's APIBudget enforces the configured requests per second and per minute before each request.
 On top, TikTok's throttling answers (40100 and friends, which come back as HTTP 200) pause the whole
 client: every worker waits, instead of each one finding the limit on its own and retrying in step.
+An endpoint whose requests keep timing out is spaced wider on its own (`endpoint_pace`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRat
 
 from ..cancel import CANCEL, CancelSwitch
 from . import run_limits
+from .endpoint_pace import EndpointPace
 from .envelope import envelope_of
-from .errors import RATE_LIMIT_CODES
+from .errors import RATE_LIMIT_CODES, request_context
 from .waits import retry_wait_scale
 
 FIRST_PAUSE_SECONDS = 1.0
@@ -62,6 +64,7 @@ class AdaptiveBudget(APIBudget):
         self._widening = 1.0
         self._widened_at = 0.0
         self._last_pause_at: float | None = None
+        self._endpoints = EndpointPace()
         self.throttled_responses = 0
         # Every request let through, retries included: what the read's progress counts.
         self.requests_sent = 0
@@ -79,6 +82,7 @@ class AdaptiveBudget(APIBudget):
             now = time.monotonic()
             turn = max(now, self._next_call)
             self._next_call = turn + self._spacing * self._widening_at(now)
+        turn = self._endpoints.turn(_path_of(request), turn, self._spacing)
         if turn > now:
             self._cancel.wait(turn - now)
         run_limits.CURRENT.check()
@@ -106,6 +110,14 @@ class AdaptiveBudget(APIBudget):
             elif code == 0:
                 self._next_pause = FIRST_PAUSE_SECONDS
 
+    def timed_out(self, path: str) -> None:
+        """A request to `path` timed out: repeated timeouts slow that endpoint (see `endpoint_pace`)."""
+        self._endpoints.timed_out(path, time.monotonic())
+
+    def endpoint_slowing(self, path: str) -> float:
+        """How many times the run's spacing requests to `path` are spaced now."""
+        return self._endpoints.slowing(path, time.monotonic())
+
     def _widening_at(self, now: float) -> float:
         """The spacing's widening at `now`, worn off since the last throttling pause."""
         worn = 0.5 ** ((now - self._widened_at) / WIDENING_HALF_LIFE_SECONDS)
@@ -121,3 +133,7 @@ class AdaptiveBudget(APIBudget):
     def paused_for(self) -> float:
         with self._lock:
             return max(0.0, self._paused_until - time.monotonic())
+
+
+def _path_of(request: Any) -> str:
+    return request_context(request if isinstance(request, requests.PreparedRequest) else None)[0]

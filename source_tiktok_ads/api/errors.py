@@ -11,7 +11,7 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -35,6 +35,7 @@ from . import run_limits
 from .envelope import Envelope, envelope_of
 from .network import NetworkFailure, classify, host_of
 from .retry_log import reword_retry_logs
+from .timeouts import says_timeout, timed_out
 from .waits import retry_wait_scale
 
 API_PATH_MARKER = "/open_api/v1.3/"
@@ -120,6 +121,15 @@ class QueryTooLarge(SliceRefused):
         )
 
 
+class QueryTimedOut(SliceRefused):
+    """A report request TikTok did not answer in time: the stream asks for less instead of the same again."""
+
+    def __init__(self, path: str, advertiser_id: str | None, what: str) -> None:
+        who = f" for advertiser {advertiser_id}" if advertiser_id else ""
+        message = f"TikTok did not answer a report request to {path}{who} in time ({what})."
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+
+
 class Unreachable(TikTokApiError):
     """TikTok's host could not be reached at all (refused, DNS, TLS, proxy, timeout): says which host,
     what failed and how to fix it."""
@@ -201,6 +211,13 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(
             ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}; handled by the stream."
         )
+    if code not in RATE_LIMIT_CODES and says_timeout(envelope):
+        # "Internal service connection timeout. Please try again." under a code not documented [?].
+        return ErrorResolution(
+            ResponseAction.RETRY,
+            FailureType.transient_error,
+            f"TikTok timed out on {path}: {describe(envelope)}.",
+        )
     if code in RATE_LIMIT_CODES:
         stop = run_limits.CURRENT.judge_throttle(envelope, path)
         if stop is not None:
@@ -247,11 +264,14 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_time: timedelta = DEFAULT_MAX_TIME,
         network_retries: int | None = None,
+        on_timeout: Callable[[str], None] | None = None,
     ) -> None:
         """`network_retries`: how often a request that cannot reach the host at all is retried before
-        `Unreachable` is raised (None: as often as any other failure)."""
+        `Unreachable` is raised (None: as often as any other failure). `on_timeout`: told the path of
+        every request that timed out (the request budget slows an endpoint that keeps timing out)."""
         reword_retry_logs()
         self._network_retries = network_retries
+        self._on_timeout = on_timeout
         # Per request: (network failures so far, when the first one happened).
         self._network_failures: weakref.WeakKeyDictionary[requests.PreparedRequest, tuple[int, float]] = (
             weakref.WeakKeyDictionary()
@@ -279,6 +299,8 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
+        if self._on_timeout is not None and timed_out(response_or_exception):
+            self._on_timeout(request_context(request_of(response_or_exception))[0])
         if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
             resolution = resolve(response_or_exception)
             if resolution is not None:
@@ -299,6 +321,14 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
                 raise Unreachable(failure, request, f"{count + 1} attempts", time.monotonic() - first)
             self._network_failures[request] = (count + 1, first)
         return ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(host_of(request)))
+
+
+def request_of(
+    response_or_exception: requests.Response | Exception | None,
+) -> requests.PreparedRequest | None:
+    """The request an answer or a failure was for, when known."""
+    request = getattr(response_or_exception, "request", None)
+    return request if isinstance(request, requests.PreparedRequest) else None
 
 
 class TikTokBackoffStrategy(BackoffStrategy):

@@ -135,7 +135,7 @@ class ReportStream(TikTokStream, CheckpointMixin):
         return REPORT_PATH
 
     def get_error_handler(self) -> ReportErrorHandler:
-        return ReportErrorHandler(self.logger)
+        return ReportErrorHandler(self.logger, on_timeout=self.timeout_listener())
 
     # --- slices -------------------------------------------------------------------------------------
 

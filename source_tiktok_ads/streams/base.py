@@ -30,7 +30,7 @@ from ..api.errors import (
     gave_up,
     raise_for_stream_handled_code,
 )
-from ..api.params import REQUEST_TIMEOUT, encode_params
+from ..api.params import encode_params, request_timeout
 from ..api.transport import TikTokTransport
 from ..cdk_adapter import AdaptedHttpStream
 from ..config import TikTokAdsConfig
@@ -172,13 +172,17 @@ class TikTokStream(AdaptedHttpStream, ABC):
         return self.context.config
 
     def get_error_handler(self) -> ErrorHandler | None:
-        return TikTokErrorHandler(self.logger)
+        return TikTokErrorHandler(self.logger, on_timeout=self.timeout_listener())
+
+    def timeout_listener(self) -> Callable[[str], None] | None:
+        """Where this stream's timeouts are told: its budget, which slows an endpoint that keeps timing out."""
+        return getattr(self.request_budget(), "timed_out", None)
 
     def get_backoff_strategy(self) -> BackoffStrategy | list[BackoffStrategy] | None:
         return TikTokBackoffStrategy()
 
     def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {"timeout": REQUEST_TIMEOUT}
+        return {"timeout": request_timeout()}
 
     @abstractmethod
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
