@@ -213,3 +213,24 @@ def test_zero_rows_below_advertiser_level_are_what_a_skipped_day_leaves_out() ->
             record["advertiser_id"], date.fromisoformat(record["stat_time_day"][:10])
         )
         assert not [name for name in COUNTERS if number(record["metrics"].get(name))], record
+
+
+def test_instant_page_events_ask_what_tiktok_serves_and_lose_nothing(
+    emulator: Emulator, dataset: Dataset
+) -> None:
+    from tiktok_emulator.pixel_routes import INSTANT_PAGE_GOALS
+
+    run = read(emulator, ["pixel_instant_page_events"])
+    served = {(objective, goal) for objective, goals in INSTANT_PAGE_GOALS.items() for goal in goals}
+    served |= {("WEB_CONVERSIONS", goal) for goal in INSTANT_PAGE_GOALS["CONVERSIONS"]}
+    expected = {
+        (advertiser["advertiser_id"], objective, goal)
+        for advertiser in dataset.advertisers
+        for objective, goal in served
+    }
+    records = run.records("pixel_instant_page_events")
+    assert sorted(
+        (r["advertiser_id"], r["objective_type"], r["optimization_goal"]) for r in records
+    ) == sorted(expected)
+    asked = emulator.request_count("pixel/instant_page/event/")
+    assert asked <= 4 * len(records) + 5 * len(dataset.advertisers)
