@@ -261,8 +261,8 @@ class TikTokAdsConfig(BaseModel):
         True,
         title="Skip days without delivery",
         description="Hourly, below-advertiser-level and breakdown reports do not ask about settled days on "
-        "which the advertiser had no spend, impressions, clicks or conversions (one advertiser-level query "
-        "per 30 days tells which): such days have no rows, or rows of zeros only, which are then not "
+        "which the advertiser had no spend, impressions, clicks or conversions (two daily queries per 30 days "
+        "and advertiser tell which): such days have no rows, or rows of zeros only, which are then not "
         "emitted. Days inside the attribution_window look-back and the last two days are always read. "
         "Turn off to ask about every day.",
         json_schema_extra={"order": 15},
