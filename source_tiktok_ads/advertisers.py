@@ -48,6 +48,9 @@ class Advertiser:
     currency: str | None = None
     # Why `advertiser/info/` could not say its details (its reports cannot be dated); None: it did.
     unknown_because: str | None = None
+    # `create_time` as `advertiser/info/` gives it (Unix seconds); None: not given. No report row
+    # precedes it (see `reports.lifespan`).
+    create_time: Any = None
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:
@@ -174,6 +177,7 @@ class AdvertiserDirectory:
                 timezone=timezone,
                 currency=info.get("currency"),
                 unknown_because=reason,
+                create_time=info.get("create_time"),
             )
         if refused:
             reasons = dict.fromkeys(error.message or str(error) for error in refused.values())
@@ -196,6 +200,14 @@ class AdvertiserDirectory:
         if failure is not None:
             raise failure
         return None if info is None else dict(info)
+
+    def probes_pending(self, advertiser_id: str) -> int:
+        """How many of the advertiser's two buying-type look-ups are still to be made."""
+        with self._lock:
+            if advertiser_id in self._buying_types_unknown:
+                return 0
+            known = (self._has_topview, self._has_reach_frequency)
+            return sum(advertiser_id not in answers for answers in known)
 
     def has_topview(self, advertiser_id: str) -> bool:
         """Whether the advertiser has TopView campaigns (deleted ones included): their report rows only

@@ -275,6 +275,16 @@ class TikTokAdsConfig(BaseModel):
         description="Extra GMV Max report streams with the level, dimensions and metrics you choose.",
         json_schema_extra={"order": 14},
     )
+    skip_days_without_delivery: bool = Field(
+        True,
+        title="Skip days without delivery",
+        description="Hourly, below-advertiser-level and breakdown reports do not ask about settled days on "
+        "which the advertiser had no spend, impressions, clicks or conversions (two daily queries per 30 days "
+        "and advertiser tell which): such days have no rows, or rows of zeros only, which are then not "
+        "emitted. Days inside the attribution_window look-back and the last two days are always read. "
+        "Turn off to ask about every day.",
+        json_schema_extra={"order": 15},
+    )
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,
         title="Concurrent requests",

@@ -34,6 +34,7 @@ from .missing_streams import missing_stream_names, missing_streams_error
 from .oauth_spec import advanced_auth
 from .pipeline.encoder import MESSAGE_PER_RECORD, RECORD_LINES
 from .pipeline.session import ReadSession
+from .reports.activity import DeliveryDays
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
@@ -182,6 +183,9 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             api_budget=budget,
             transport=transport,
         )
+        # The sandbox has no advertiser-level reports to tell the days.
+        if parsed.skip_days_without_delivery and not parsed.credentials.is_sandbox:
+            context.delivery_days = DeliveryDays(api, context.directory, logger, parsed.num_workers)
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in
         # production only.

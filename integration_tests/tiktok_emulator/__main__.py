@@ -60,6 +60,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--keyless-rows", action="store_true", help="with --profile divergent: report rows without their ID"
     )
     parser.add_argument(
+        "--delivery-day-percent", type=int, default=100, help="percent of advertiser-days with delivery"
+    )
+    parser.add_argument(
+        "--late-conversion-every",
+        type=int,
+        default=0,
+        help="every Nth idle advertiser-day: a late conversion",
+    )
+    parser.add_argument(
+        "--zero-rows-below-advertiser",
+        action="store_true",
+        help="daily reports below advertiser level list objects with zeros on days without delivery",
+    )
+    parser.add_argument(
         "--offset-timezone-names", action="store_true", help="advertiser zones as UTC+HH:MM, not IANA names"
     )
     return parser
@@ -79,6 +93,9 @@ def _dataset(args: argparse.Namespace) -> Dataset:
         "offset_timezone_names": args.offset_timezone_names,
         "upgraded_smart_plus_campaigns": args.upgraded_smart_plus_campaigns,
         "gmv_max_stores": args.gmv_max_stores,
+        "delivery_day_percent": args.delivery_day_percent,
+        "late_conversion_every": args.late_conversion_every,
+        "zero_rows_below_advertiser": args.zero_rows_below_advertiser,
     }
     if args.end_date is not None:
         spec_args["end_date"] = args.end_date

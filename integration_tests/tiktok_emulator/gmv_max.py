@@ -140,6 +140,7 @@ class GmvMaxWorld:
         self.type_of: dict[str, str] = {}
         self.owner_of: dict[str, str] = {}
         numbers = {"store": 0, "campaign": 0, "spu": 0, "item": 0}
+        self.first_day, self.last_day = ds.start_date, ds.end_date
         created = f"{ds.days[0] - timedelta(days=40)} 09:00:00"
         for adv in ds.advertisers:
             stores, campaigns = [], []
@@ -191,6 +192,9 @@ class GmvMaxWorld:
     ) -> list[tuple[str, str, str, date, tuple]]:
         """Every (campaign, SPU, post, day, counters) of one store; LIVE campaigns as one unit each."""
         out = []
+        # Delivery only inside the dataset's data range, like classic delivery: never before the account
+        # or its campaigns existed.
+        days = tuple(day for day in days if self.first_day <= day <= self.last_day)
         for camp in self.campaigns.get(adv_id, []):
             cid = camp["campaign_id"]
             if self.store_of[cid] != store_id:

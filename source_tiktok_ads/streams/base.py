@@ -7,7 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
@@ -43,6 +43,9 @@ from ..scrub import scrub
 from ..unread import UnreadParts
 from .string_ids import IdPlan, id_plan, with_string_ids
 
+if TYPE_CHECKING:
+    from ..reports.activity import DeliveryDays
+
 MAX_PAGE_SIZE = 1000
 # A page of records, or the same page already written as RECORD lines on the worker.
 FetchedPage = EncodedPage
@@ -65,6 +68,8 @@ class SyncContext:
     encoder: OutputEncoder = MESSAGE_PER_RECORD
     # Under every request of the run: the in-flight gate and the one-piece body read.
     transport: TikTokTransport | None = None
+    # Which days each advertiser delivered on (see `reports.activity`); None: every day is read.
+    delivery_days: DeliveryDays | None = None
 
 
 def next_page_from_page_info(
