@@ -11,8 +11,8 @@ from datetime import date
 from .dataset import Dataset, DatasetSpec
 from .divergent import PROFILES, STANDARD
 from .faults import FaultPlan
-from .report_cut import TIKTOK_CUT_SIZE
 from .latency import JITTER_PLACES, PROCESSING, QPS_WINDOWS, SLIDING, LatencyJitter, parse_jitter
+from .report_cut import TIKTOK_CUT_SIZE
 from .server import Emulator
 
 
