@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import FailureType
 
+from source_tiktok_ads.api.cut_notice import CUT_NOTICE
 from source_tiktok_ads.api.envelope import Envelope
 from source_tiktok_ads.api.errors import QueryTooLarge, TikTokApiError
 from source_tiktok_ads.reports.healing import MetricHealing, ParameterRejected
@@ -342,3 +343,36 @@ def test_an_advertiser_level_report_without_a_time_dimension_is_not_split_by_id(
     with pytest.raises(QueryTooLarge):
         list(window_read.read({"advertiser_id": "111"}, as_rows))
     assert len(listing.calls) == 1
+
+
+def test_a_window_asked_for_in_learned_groups_may_have_no_rows_at_all() -> None:
+    # Day 1 is cut and split by campaign; day 2, asked for directly in those groups, delivered nothing.
+    def answer(request_slice: Mapping[str, Any], call: int) -> Answer:
+        day = request_slice["start_date"]
+        if request_slice.get(ID_LISTING) == "campaign":
+            listed = [{"dimensions": {"campaign_id": c}} for c in ("c1", "c2")] if day == "2026-01-01" else []
+            return [{"list": listed, "page_info": {}}], None
+        wanted = (request_slice.get(ID_FILTERS) or {}).get("campaign_ids")
+        if wanted is None:
+            return [page([row("1", day), row("2", day)], 2), {CUT_NOTICE: "top 1", "list": []}], None
+        return [page([row(wanted[0][1:], day)], 1)], None
+
+    listing = FakeListing(answer)
+    logger = logging.getLogger("test")
+    window_read = CompleteWindow(
+        "ads_reports_daily",
+        DIMENSIONS,
+        "list",
+        MetricHealing("ads_reports_daily", ("spend",)),
+        listing,
+        logger,
+        CutSplit("ads_reports_daily", "AUCTION_AD", by_time=True, logger=logger),
+    )
+    first = list(window_read.read({**WINDOW, "end_date": "2026-01-01"}, as_rows))
+    second = list(window_read.read({**WINDOW, "start_date": "2026-01-02", "end_date": "2026-01-02"}, as_rows))
+
+    assert sorted(ad_ids(first)) == ["1", "2"]
+    assert ad_ids(second) == []
+    # Day 2: one listing, no request for the whole day.
+    day_two = [call for call, _ in listing.calls if call["start_date"] == "2026-01-02"]
+    assert [call.get(ID_LISTING) for call in day_two] == ["campaign"]

@@ -12,6 +12,7 @@ from .dataset import Dataset, DatasetSpec
 from .divergent import PROFILES, STANDARD
 from .faults import FaultPlan
 from .latency import JITTER_PLACES, PROCESSING, QPS_WINDOWS, SLIDING, LatencyJitter, parse_jitter
+from .report_cut import TIKTOK_CUT_SIZE
 from .server import Emulator
 
 
@@ -48,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=QPS_WINDOWS,
         default=SLIDING,
         help="how the QPS cap counts: the last second at each arrival, or per calendar second",
+    )
+    parser.add_argument(
+        "--report-cut-ids",
+        type=int,
+        default=TIKTOK_CUT_SIZE,
+        help="synchronous reports spanning more ids keep the newest ones' rows and say so in a header",
     )
     parser.add_argument("--sandbox", action="store_true")
     parser.add_argument(
@@ -106,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     emulator = Emulator(
         _dataset(args),
-        faults=FaultPlan(latency_ms=args.latency_ms),
+        faults=FaultPlan(latency_ms=args.latency_ms, report_cut_ids=args.report_cut_ids),
         sandbox=args.sandbox,
         host=args.host,
         port=args.port,

@@ -159,7 +159,7 @@ class CutSplit:
             tally = CutTally("split as learned from an earlier window")
             request_slice = {**request_slice, CUT_TALLY: tally}
         tally.way("as learned")
-        campaigns = self.list_ids(window, request_slice, "campaign", tally.why, helpers)
+        campaigns = self.list_ids(window, request_slice, "campaign", tally.why, helpers, none_is_cut=False)
 
         def adgroups_of(split: list[str]) -> list[str]:
             return self._list_adgroups(window, request_slice, split, helpers)
@@ -186,7 +186,7 @@ class CutSplit:
         for group in chunks(campaigns, ADGROUP_IDS_PER_PART):
             scope = {**request_slice, ID_FILTERS: {"campaign_ids": group}}
             try:
-                listed += self.list_ids(window, scope, "adgroup", tally.why, helpers)
+                listed += self.list_ids(window, scope, "adgroup", tally.why, helpers, none_is_cut=False)
             except CutTooFine:
                 if len(group) == 1:
                     raise
@@ -290,8 +290,12 @@ class CutSplit:
         kind: str,
         why: str,
         helpers: ListingHelpers,
+        none_is_cut: bool = True,
     ) -> list[str]:
-        """The ids of `kind` with rows in the scope of `request_slice` (its dates, buying type, filter)."""
+        """The ids of `kind` with rows in the scope of `request_slice` (its dates, buying type, filter).
+
+        `none_is_cut`: a listing of none means the ids could not be listed (true of a window TikTok
+        cut, which has rows; not of a window read in learned groups without asking for it whole)."""
         tally: CutTally = request_slice[CUT_TALLY]
         listing = {**request_slice, ID_LISTING: kind}
         dimension = f"{kind}_id"
@@ -308,7 +312,7 @@ class CutSplit:
 
         for _ in window.read_unchecked(listing, collect, helpers):
             tally.listings += 1
-        if notices or len(found) >= report_cut.CUT_SIZE or not found:
+        if notices or len(found) >= report_cut.CUT_SIZE or (none_is_cut and not found):
             # Too many to list whole (or none listed at all): the parts could not cover every id.
             what = f"its {kind} list ({len(found):,} {kind}s listed)"
             raise CutTooFine(self.stream_name, request_slice, what, why, tally.problem)
