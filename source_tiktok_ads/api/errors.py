@@ -225,7 +225,7 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(
             ResponseAction.FAIL,
             FailureType.config_error,
-            f"TikTok rejected the access token ({describe(envelope)}). {REAUTHORIZE_HINT}",
+            f"TikTok rejected the access token on {path} ({describe(envelope)}). {REAUTHORIZE_HINT}",
         )
     if code == PARAMETER_CODE:
         about = f" for advertiser {advertiser_id}" if advertiser_id else ""
