@@ -146,3 +146,18 @@ def test_a_source_tiktok_marketing_config_with_its_legacy_keys_is_checked(emulat
     jsonschema.Draft7Validator(spec).validate(config)
     run = run_connector("check", config)
     assert run.connection_status["status"] == "SUCCEEDED", run.connection_status
+
+
+def test_a_check_that_meets_a_refusal_logs_it_once_without_the_http_clients_line(
+    emulator: Emulator, dataset: Dataset
+) -> None:
+    denied = dataset.advertisers[0]["advertiser_id"]
+    emulator.faults = FaultPlan(deny=frozenset({(denied, "advertiser/info/")}))
+    try:
+        run = run_connector("check", emulator_config(emulator.base_url, start_date=START_DATE))
+    finally:
+        emulator.faults = FaultPlan()
+    assert_no_cdk_noise(run)
+    mentions = [line for line in logs(run) if denied in line]
+    assert mentions, logs(run)
+    assert "advertiser/info/" in " ".join(mentions) + run.connection_status.get("message", "")

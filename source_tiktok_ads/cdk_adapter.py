@@ -506,5 +506,10 @@ def quiet_handled_answers(logger: logging.Logger, demoted_endings: tuple[str, ..
     """Install `HandledAnswerLines` (once each) on `logger`, the one an HttpClient logs to, and on the
     logger of the CDK's backoff handlers and stream failures."""
     for target in {logger, logging.getLogger(CDK_LOGGER)}:
-        if not any(isinstance(existing, HandledAnswerLines) for existing in target.filters):
+        installed = [existing for existing in target.filters if isinstance(existing, HandledAnswerLines)]
+        if not installed:
             target.addFilter(HandledAnswerLines(demoted_endings))
+            continue
+        # Installed before, maybe without these endings (the source installs it before any error handler).
+        missing = tuple(ending for ending in demoted_endings if ending not in installed[0].demoted_endings)
+        installed[0].demoted_endings += missing

@@ -402,3 +402,15 @@ def test_a_stream_failure_with_a_message_for_the_user_is_one_line() -> None:
     # A bug keeps its traceback: nobody has put it in words yet.
     bug = failure(KeyError("list"))
     assert HandledAnswerLines().filter(bug) and bug.exc_info is not None
+
+
+def test_endings_given_after_the_filter_was_installed_are_demoted_too() -> None:
+    logger = logging.getLogger("test_endings_added_later")
+    logger.setLevel(logging.INFO)
+    quiet_handled_answers(logger)
+    quiet_handled_answers(logger, ("; handled by the stream.",))
+    quiet_handled_answers(logger, ("; handled by the stream.",))
+    [installed] = [each for each in logger.filters if isinstance(each, HandledAnswerLines)]
+    assert installed.demoted_endings == ("; handled by the stream.",)
+    line = logging.LogRecord(logger.name, logging.INFO, "", 0, "x; handled by the stream.", None, None)
+    assert not installed.filter(line)  # a debug line, and the logger is not at DEBUG
