@@ -159,6 +159,8 @@ def _config_rows(
     ordered = sorted(properties.items(), key=lambda item: item[1].get("order", 1000))
     for name, node in ordered:
         key = f"{prefix}{name}"
+        if node.get("deprecated"):  # keys of older connectors, accepted and ignored: not options to set
+            continue
         if "oneOf" in node:
             # One row group per alternative (auth type), named by its discriminator value.
             for option in node["oneOf"]:

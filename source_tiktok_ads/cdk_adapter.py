@@ -7,8 +7,9 @@ final error, the private method a page request goes through, the private session
 mounted on (`mount_transport`), the print buffer stdout is written through, the CDK's registry of secrets
 (`registered_secrets`), the per-stream
 "runtimes" log line held back until the read ends, the run's closing error reworded with each failed
-stream's own message (`FailedStreams`), and the CDK's sleeps made cancellable
-(`cancellable_cdk_waits`).
+stream's own message (`FailedStreams`), the CDK's sleeps made cancellable
+(`cancellable_cdk_waits`), and the CDK's log lines about answers the connector handles itself
+(`HandledAnswerLines`).
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
@@ -29,6 +30,7 @@ import importlib
 import importlib.util
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -450,3 +452,64 @@ def cancellable_cdk_waits(wait: Callable[[float], None]) -> None:
     for name in CDK_SLEEPING_MODULES:
         module = importlib.import_module(name)
         module.time = SleepThrough(wait)  # type: ignore[attr-defined]
+
+
+# --- Logs: the CDK's lines about answers the connector handles ----------------------------------------
+
+# How airbyte-cdk words what it logs about an answer: HttpClient._handle_error_resolution dumps a failed
+# request (URL, body and headers) before raising the resolution's message, HttpClient._send_with_retry
+# logs a traceback when the retries run out, rate_limiting's backoff handlers log their giving up, and
+# AbstractSource.read logs a stream's failure with its traceback.
+CDK_FAILED_REQUEST = re.compile(r"'[A-Z]+' request to '[^']*' failed with (status code|exception) ")
+CDK_RETRIES_EXHAUSTED = "Retries exhausted with backoff exception."
+CDK_GAVE_UP_PREFIX = "Max retry limit reached"
+CDK_STREAM_FAILED_PREFIX = "Encountered an exception while reading stream "
+# AirbyteEntrypoint.check's line for a failed check, which says no more than that.
+CDK_CHECK_FAILED = "Check failed"
+# The logger rate_limiting's backoff handlers and AbstractSource.read log to.
+CDK_LOGGER = "airbyte"
+
+
+class HandledAnswerLines(logging.Filter):
+    """One line per answer, at the level it deserves. The CDK's request dump and its give-up lines are
+    left out: the error raised next carries the connector's own message (endpoint, advertiser, fix),
+    which the stream's failure line (or the check's, logged by the source) then gives. A stream's failure whose error has a message for the
+    user is that one line, without the traceback (the error's trace message keeps it). Lines that end
+    with one of `demoted_endings` (an answer the stream goes on to handle, and say so) are debug lines."""
+
+    def __init__(self, demoted_endings: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.demoted_endings = demoted_endings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):
+            return True
+        message = record.msg
+        if CDK_FAILED_REQUEST.match(message) or message in (CDK_RETRIES_EXHAUSTED, CDK_CHECK_FAILED):
+            return False
+        if message.startswith(CDK_GAVE_UP_PREFIX):
+            return False
+        if self.demoted_endings and message.endswith(self.demoted_endings):
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        if message.startswith(CDK_STREAM_FAILED_PREFIX) and record.exc_info:
+            error = record.exc_info[1]
+            if isinstance(error, AirbyteTracedException) and error.message:
+                record.msg = f"{record.getMessage()}: {error.message}"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
+def quiet_handled_answers(logger: logging.Logger, demoted_endings: tuple[str, ...] = ()) -> None:
+    """Install `HandledAnswerLines` (once each) on `logger`, the one an HttpClient logs to, and on the
+    logger of the CDK's backoff handlers and stream failures."""
+    for target in {logger, logging.getLogger(CDK_LOGGER)}:
+        installed = [existing for existing in target.filters if isinstance(existing, HandledAnswerLines)]
+        if not installed:
+            target.addFilter(HandledAnswerLines(demoted_endings))
+            continue
+        # Installed before, maybe without these endings (the source installs it before any error handler).
+        missing = tuple(ending for ending in demoted_endings if ending not in installed[0].demoted_endings)
+        installed[0].demoted_endings += missing

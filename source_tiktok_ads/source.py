@@ -25,7 +25,7 @@ from .api.auth import AccessTokenAuthenticator
 from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
 from .api.transport import TikTokTransport
-from .cdk_adapter import AdaptedSource, runtimes_logged_once
+from .cdk_adapter import AdaptedSource, quiet_handled_answers, runtimes_logged_once
 from .check import CheckFailed, check_connection
 from .concurrency import InFlightLimit
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
@@ -78,9 +78,12 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # The CDK would print repr() of the error (quotes, escapes); the user gets the sentence itself.
+        quiet_handled_answers(logger)
         succeeded, message = self.check_connection(logger, config)
         if succeeded:
             return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        # The CDK's own "Check failed" line says no more (quiet_handled_answers leaves it out).
+        logger.error(f"Check failed: {scrub(message or '')}")
         return AirbyteConnectionStatus(status=Status.FAILED, message=scrub(message or ""))
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
@@ -111,6 +114,7 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
     ) -> Iterator[AirbyteMessage]:
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
         quiet_failures(logger)
+        quiet_handled_answers(logger)
         limits = run_limits.start_run()
         streams = self.streams(config)
         # Before any request: a saved state that cannot be read fails the read here, naming the stream.

@@ -29,7 +29,7 @@ from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from ..cdk_adapter import retried_request
+from ..cdk_adapter import quiet_handled_answers, retried_request
 from ..scrub import scrub
 from . import run_limits
 from .envelope import Envelope, envelope_of
@@ -53,6 +53,9 @@ PARAMETER_CODE = 40002
 QUERY_TOO_LARGE_CODE = 40067
 # Codes the stream resolves itself; the HTTP client hands the response over untouched.
 STREAM_HANDLED_CODES = frozenset({PERMISSION_CODE, QUERY_TOO_LARGE_CODE})
+# How the HTTP client's line about such an answer ends: a debug line, since the stream logs what it does
+# about the answer (or fails naming it).
+HANDLED_BY_STREAM = "; handled by the stream."
 
 REAUTHORIZE_HINT = (
     "Re-authorize the TikTok for Business app for this advertiser and put the new long-term token "
@@ -138,10 +141,10 @@ class Unreachable(TikTokApiError):
         self, failure: NetworkFailure, request: requests.PreparedRequest | None, tried: str, seconds: float
     ) -> None:
         path, _ = request_context(request)
-        host = host_of(request)
+        url = request.url if request is not None else None
         message = (
-            f"Cannot reach {host}: {failure.kind}. Gave up on {path} after {tried} in {seconds:.0f} s. "
-            f"{failure.fix}"
+            f"Cannot reach {host_of(request)}: {failure.kind}. Gave up on {path} after {tried} in "
+            f"{seconds:.0f} s. {failure.advice(url)}"
         )
         super().__init__(message=message, internal_message=message, failure_type=failure.failure_type)
 
@@ -167,7 +170,8 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
     if envelope is not None and envelope.code == run_limits.MAINTENANCE_CODE:
         return run_limits.CURRENT.maintenance_outlasted(path, envelope.message, tried, seconds)
     # The last error's text may quote the request's URL, query string (and app secret) included.
-    message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}")
+    reason = str(last).removeprefix(f"{path}: ")
+    message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {reason}")
     return TikTokApiError(
         message=message,
         internal_message=message,
@@ -209,7 +213,7 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(ResponseAction.SUCCESS)
     if code in STREAM_HANDLED_CODES:
         return ErrorResolution(
-            ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}; handled by the stream."
+            ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}{HANDLED_BY_STREAM}"
         )
     if code not in RATE_LIMIT_CODES and says_timeout(envelope):
         # "Internal service connection timeout. Please try again." under a code not documented [?].
@@ -238,7 +242,7 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(
             ResponseAction.FAIL,
             FailureType.config_error,
-            f"TikTok rejected the access token ({describe(envelope)}). {REAUTHORIZE_HINT}",
+            f"TikTok rejected the access token on {path} ({describe(envelope)}). {REAUTHORIZE_HINT}",
         )
     if code == PARAMETER_CODE:
         about = f" for advertiser {advertiser_id}" if advertiser_id else ""
@@ -270,6 +274,7 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
         `Unreachable` is raised (None: as often as any other failure). `on_timeout`: told the path of
         every request that timed out (the request budget slows an endpoint that keeps timing out)."""
         reword_retry_logs()
+        quiet_handled_answers(logger, (HANDLED_BY_STREAM,))
         self._network_retries = network_retries
         self._on_timeout = on_timeout
         # Per request: (network failures so far, when the first one happened).
@@ -309,7 +314,7 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
             failure = classify(response_or_exception)
             if failure is not None:
                 return self._unreachable(response_or_exception, failure)
-        return super().interpret_response(response_or_exception)
+        return with_endpoint(super().interpret_response(response_or_exception), response_or_exception)
 
     def _unreachable(self, error: requests.RequestException, failure: NetworkFailure) -> ErrorResolution:
         """Retried like any transient failure, with a message naming the host and the fix (never the
@@ -320,7 +325,25 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
             if count >= self._network_retries:
                 raise Unreachable(failure, request, f"{count + 1} attempts", time.monotonic() - first)
             self._network_failures[request] = (count + 1, first)
-        return ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(host_of(request)))
+        url = request.url if request is not None else None
+        resolution = ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(url))
+        return with_endpoint(resolution, error)
+
+
+def with_endpoint(
+    resolution: ErrorResolution, response_or_exception: requests.Response | Exception | None
+) -> ErrorResolution:
+    """`resolution` with its message led by the API path the answer was to: the CDK's messages for HTTP
+    statuses and transport errors (`HTTP Status Code: 500. Error: Internal server error.`) name none."""
+    request = getattr(response_or_exception, "request", None)
+    if not resolution.error_message or not isinstance(getattr(request, "url", None), str):
+        return resolution
+    path, _ = request_context(request)
+    if path in resolution.error_message:
+        return resolution
+    return ErrorResolution(
+        resolution.response_action, resolution.failure_type, f"{path}: {resolution.error_message}"
+    )
 
 
 def request_of(

@@ -22,6 +22,7 @@ from airbyte_cdk.sources.streams.http.error_handlers import ErrorResolution, Res
 
 from ..api.envelope import envelope_of
 from ..api.errors import (
+    HANDLED_BY_STREAM,
     PARAMETER_CODE,
     SliceRefused,
     TikTokErrorHandler,
@@ -69,7 +70,7 @@ class ReportErrorHandler(TikTokErrorHandler):
             envelope = envelope_of(response_or_exception)
             if envelope.problem is None and envelope.code == PARAMETER_CODE:
                 return ErrorResolution(
-                    ResponseAction.IGNORE, None, f"{describe(envelope)}; handled by the stream."
+                    ResponseAction.IGNORE, None, f"{describe(envelope)}{HANDLED_BY_STREAM}"
                 )
         return super().interpret_response(response_or_exception)
 

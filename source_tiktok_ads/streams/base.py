@@ -428,7 +428,8 @@ class TikTokStream(AdaptedHttpStream, ABC):
         except SliceRefused as refused:
             if isinstance(refused, AccessDenied):
                 with_scope_hint(refused)
-            self.logger.error(refused.message)
+            # A warning: the stream goes on, and its error at the end names every slice it left.
+            self.logger.warning(refused.message)
             self.left_unread(stream_slice or {}, refused)
         if self.context.progress is not None:
             self.context.progress.slice_done(self.fewest_requests(stream_slice))
