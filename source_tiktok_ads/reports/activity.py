@@ -21,12 +21,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import date, timedelta
 from typing import Any
 
 from ..advertisers import AdvertiserDirectory
 from ..api.client import TikTokApi
+from ..cancel import CANCEL
 from ..config import DataLevel, ReportType
 from ..streams.base import last_page_of
 from .windows import MAX_DAYS_DAILY, windows
@@ -40,6 +41,8 @@ BUYING_TYPE_FILTERS = {
 }
 
 Span = tuple[date, date]
+# How often the planning thread looks whether the run was cancelled while the queries run.
+CANCEL_POLL_SECONDS = 0.1
 
 
 def activity_queries(
@@ -136,8 +139,18 @@ class DeliveryDays:
         ]
         if not jobs:
             return
-        with ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(jobs)))) as pool:
-            list(pool.map(lambda job: self._ask(*job), jobs))
+        pool = ThreadPoolExecutor(max_workers=max(1, min(self._workers, len(jobs))))
+        try:
+            futures = [pool.submit(self._ask, *job) for job in jobs]
+            pending = set(futures)
+            # A cancelled run stops waiting at once: its answers would never be read.
+            while pending:
+                CANCEL.check()
+                _, pending = wait(pending, timeout=CANCEL_POLL_SECONDS)
+            for future in futures:
+                future.result()
+        finally:
+            pool.shutdown(wait=not CANCEL.cancelled, cancel_futures=True)
 
     def quiet_days(self, advertiser_id: str, span: Span) -> set[date]:
         """The days of `span` known to have had no delivery (days not asked about are not among them)."""

@@ -136,6 +136,13 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def get_json_schema(self) -> Mapping[str, Any]:
         return self._schema
 
+    def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
+        try:
+            yield from super().read(*args, **kwargs)
+        finally:
+            # Once per stream: windows read side by side may each find a refused metric of one advertiser.
+            self.metric_healing.announce(self.logger)
+
     def path(self, **kwargs: Any) -> str:
         return REPORT_PATH
 

@@ -161,7 +161,8 @@ class CompleteWindow:
     def read(
         self, request_slice: Mapping[str, Any], convert: Convert, helpers: ListingHelpers = NO_HELPERS
     ) -> Iterator[Any]:
-        """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
+        """The converted pages of one listing, whole; metrics refused on the way are dropped (the stream
+        announces them once it is read, so that each advertiser gets one warning whatever the timing)."""
         healing = self.healing
         advertiser_id = str(request_slice["advertiser_id"])
         if EMITTED_KEYS not in request_slice:
@@ -172,7 +173,6 @@ class CompleteWindow:
             # An earlier window of the advertiser had to be split: this one is asked for in its groups.
             assert self.cut_split is not None
             yield from self.cut_split.read_learned(self, request_slice, learned, convert, helpers)
-            healing.announce(self.logger)
             return
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
@@ -194,7 +194,6 @@ class CompleteWindow:
                         self.stream_name, cut.request_slice, "the whole window", cut.why
                     ) from None
                 yield from self.cut_split.read_parts(self, cut, convert, helpers)
-            healing.announce(self.logger)
             return
         raise AssertionError("unreachable: every round drops at least one metric")
 
