@@ -88,10 +88,11 @@ def primary_keys(catalog: dict[str, Any]) -> dict[str, list[str]]:
 # --- running the connector --------------------------------------------------------------------------
 
 # Test-only patches, applied in the connector process before it starts: the connector itself has no
-# knob for them (the read timeout and backoff schedule are deliberately not user settings).
+# knob for them (the read timeout and backoff schedule are deliberately not user settings; the read
+# timeout's environment knob is set here as a patch so that the tests using it read as before).
 SHORT_READ_TIMEOUT = """
-import source_tiktok_ads.api.client as client, source_tiktok_ads.streams.base as base
-client.REQUEST_TIMEOUT = base.REQUEST_TIMEOUT = (5.0, 1.0)
+import os
+os.environ["SOURCE_TIKTOK_ADS_READ_TIMEOUT_SECONDS"] = "1"
 """
 FAST_BACKOFF = """
 from source_tiktok_ads.api.errors import TikTokBackoffStrategy

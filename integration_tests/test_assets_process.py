@@ -220,8 +220,13 @@ def test_pixel_statistics_batch_all_pixels_with_valid_json_ranges(full_run, data
 
 def test_instant_page_events_cost_and_records(full_run, dataset: Dataset) -> None:
     run, by_path, _ = full_run
-    # Ten objective types (as source-tiktok-marketing asks) times 22 goals, per advertiser.
-    assert by_path["pixel/instant_page/event/"] == 10 * 22 * len(dataset.advertisers)
+    # The first advertiser: each objective type TikTok refuses once, the offered ones with every goal
+    # (WEB_CONVERSIONS only with the goals CONVERSIONS is served); the others: only the pairs served.
+    offered = sum(len(goals) for goals in INSTANT_PAGE_OFFERED.values())
+    refused_objectives = 10 - len(INSTANT_PAGE_OFFERED)
+    web_goals = len(INSTANT_PAGE_OFFERED["WEB_CONVERSIONS"])
+    first = refused_objectives + (len(INSTANT_PAGE_OFFERED) - 1) * 22 + web_goals
+    assert by_path["pixel/instant_page/event/"] == first + offered * (len(dataset.advertisers) - 1)
     actual = sorted(
         (record["advertiser_id"], record["objective_type"], record["optimization_goal"])
         for record in run.records("pixel_instant_page_events")

@@ -186,11 +186,14 @@ def test_advertiser_info_denied_for_one_advertiser_fails_only_its_report_streams
 ) -> None:
     first, second = advertisers
     denied = FaultPlan(deny=frozenset({(first, "advertiser/info/")}))
-    one = sync(emulator, discovered, [DAILY, "campaigns"], denied)
+    one = sync(emulator, discovered, [DAILY, "campaigns", "advertisers"], denied)
     assert one.returncode != 0
     text = error_text(one)
     assert f"Stream {DAILY} left 1 advertiser unread" in text and f"advertiser {first}" in text
     assert "time zone" in text and "Stream campaigns left" not in text
+    # The advertisers stream names the denied advertiser alone and emits the other's details.
+    assert f"Stream advertisers left 1 advertiser unread, in part or whole: advertiser {first}:" in text
+    assert [record["advertiser_id"] for record in one.records("advertisers")] == [second]
     reports = one.records(DAILY)
     assert reports and {record["advertiser_id"] for record in reports} == {second}
     # The other advertiser keeps its details: currency, time zone and the UTC hour of its rows.

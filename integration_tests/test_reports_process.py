@@ -148,9 +148,13 @@ def test_requests_respect_span_rules_and_are_minimal(emulator: Emulator) -> None
         "read", config_for(emulator, advertiser_ids=[]), configured_catalog(discovered, names)
     )
     assert run.returncode == 0
-    reports = [request for request in emulator.requests if request.path == "report/integrated/get/"]
-    # 10 days: one daily window, ten hourly days, one lifetime query per advertiser (2 advertisers).
+    requests = [request for request in emulator.requests if request.path == "report/integrated/get/"]
+    reports = [request for request in requests if request.params["data_level"] == "AUCTION_AD"]
+    # 10 days: one daily window, ten hourly days, one lifetime query per advertiser (2 advertisers); every
+    # day delivers, so none is skipped.
     assert len(reports) == 2 * (1 + 10 + 1)
+    # Which days delivered: the account's days and the campaigns' late conversions, per advertiser.
+    assert len(requests) - len(reports) == 2 * 2
     for request in reports:
         assert "filters" not in request.params and request.params["page_size"] == "1000"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -201,3 +202,36 @@ def test_emulator_refuses_ad_id_with_ad_id_v2(emulator: Emulator, dataset: Datas
         timeout=10,
     ).json()
     assert answer["code"] == 40002 and "ad_id_v2" in answer["message"]
+
+
+def test_an_asset_group_modified_in_the_cursors_own_second_after_a_sync_comes_in_the_next() -> None:
+    dataset = Dataset.generate(spec())
+    with Emulator(dataset) as emulator:
+        first = read(emulator, ["smart_plus_ads"], incremental=True)
+        state = list(first.stream_states().values())
+        cursors = {
+            entry["partition"]["advertiser_id"]: entry["cursor"]["modify_time"]
+            for entry in state[0]["stream"]["stream_state"]["states"]
+        }
+        # After the first sync read it, an asset group of the first advertiser is edited within the very
+        # second its cursor stands at: TikTok counts whole seconds, so its modify_time equals the cursor.
+        advertiser_id = dataset.advertisers[0]["advertiser_id"]
+        cursor = cursors[advertiser_id]
+        edited = next(
+            asset
+            for asset in dataset.smart_plus_ads
+            if asset["advertiser_id"] == advertiser_id
+            and (asset.get("modify_time") or asset["create_time"]).replace(" ", "T") + "Z" < cursor
+        )
+        edited["modify_time"] = cursor[:10] + " " + cursor[11:19]
+        emulator.reset_counters()
+        second = read(emulator, ["smart_plus_ads"], incremental=True, state=state)
+    got = {record["smart_plus_ad_id"]: record for record in second.records("smart_plus_ads")}
+    assert edited["smart_plus_ad_id"] in got
+    assert got[edited["smart_plus_ad_id"]]["modify_time"] == cursor
+    # Asked for from one second before the cursor, not at it.
+    before = (datetime.strptime(cursor, "%Y-%m-%dT%H:%M:%SZ") - timedelta(seconds=1)).strftime(
+        "%Y-%m-%d %H:%M:%S"
+    )
+    filters = [json.loads(r.params["filtering"]) for r in emulator.requests if r.path == "smart_plus/ad/get/"]
+    assert {"modified_after": before} in filters

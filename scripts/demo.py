@@ -68,12 +68,19 @@ def save_config(config: dict, output: Path, private_dir: str) -> Path:
     return private
 
 
+# Below the ads of one advertiser (ten delivering), above those of one campaign.
+DEMO_REPORT_CUT_IDS = 8
+
+
 def start_emulator(days: int) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "tiktok_emulator", "--port", "0", "--days", str(days)),
             # Upgraded Smart+ campaigns and a TikTok Shop store, so that their streams have records too.
             *("--upgraded-smart-plus-campaigns", "2", "--gmv-max-stores", "2"),
+            # A TikTok that cuts synchronous reports at a few ids instead of 20,000, so that the read
+            # meets the cut and splits it away (one line per report stream at the end says so).
+            *("--report-cut-ids", str(DEMO_REPORT_CUT_IDS)),
         ],
         cwd=REPO_ROOT / "integration_tests",
         stdout=subprocess.PIPE,

@@ -36,11 +36,16 @@ from source_tiktok_ads.reports.stream import ReportStream  # noqa: E402
 # Placeholder credentials: discover needs a parsable config, never a real one. A configured advertiser
 # means the advertiser list is not looked up, so no request leaves the process.
 PRODUCTION_CONFIG = {
-    "credentials": {"auth_type": "oauth2.0", "app_id": "1", "secret": "docs", "access_token": "docs"},
+    "credentials": {
+        "auth_type": "oauth2.0",
+        "app_id": "1",
+        "secret": "docs-secret",
+        "access_token": "docs-token",
+    },
     "advertiser_ids": ["1"],
 }
 SANDBOX_CONFIG = {
-    "credentials": {"auth_type": "sandbox_access_token", "advertiser_id": "1", "access_token": "docs"},
+    "credentials": {"auth_type": "sandbox_access_token", "advertiser_id": "1", "access_token": "docs-token"},
 }
 
 LEVEL_LABEL = {
@@ -154,6 +159,8 @@ def _config_rows(
     ordered = sorted(properties.items(), key=lambda item: item[1].get("order", 1000))
     for name, node in ordered:
         key = f"{prefix}{name}"
+        if node.get("deprecated"):  # keys of older connectors, accepted and ignored: not options to set
+            continue
         if "oneOf" in node:
             # One row group per alternative (auth type), named by its discriminator value.
             for option in node["oneOf"]:

@@ -48,6 +48,9 @@ class Advertiser:
     currency: str | None = None
     # Why `advertiser/info/` could not say its details (its reports cannot be dated); None: it did.
     unknown_because: str | None = None
+    # `create_time` as `advertiser/info/` gives it (Unix seconds); None: not given. No report row
+    # precedes it (see `reports.lifespan`).
+    create_time: Any = None
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:
@@ -62,6 +65,9 @@ class AdvertiserDirectory:
         self._lock = threading.Lock()
         self._accessible: list[dict[str, Any]] | None = None
         self._details: dict[str, Advertiser] | None = None
+        # `advertiser/info/` per id, kept with the details: the `advertisers` stream emits them.
+        self._infos: dict[str, dict[str, Any]] = {}
+        self._info_failures: dict[str, TikTokApiError] = {}
         self.failure: AirbyteTracedException | None = None
         self._has_topview: dict[str, bool] = {}
         self._has_reach_frequency: dict[str, bool] = {}
@@ -114,7 +120,7 @@ class AdvertiserDirectory:
             records.extend(envelope.data.get("list") or [])
         return records
 
-    def _info_of(self, batch: list[str], refused: dict[str, str]) -> list[dict[str, Any]]:
+    def _info_of(self, batch: list[str], refused: dict[str, TikTokApiError]) -> list[dict[str, Any]]:
         """One batch's details. TikTok refuses a whole batch (40001) for one advertiser it denies, so a
         refused batch is asked for again in halves, down to the ids TikTok denies alone: those land in
         `refused` with TikTok's words, and every other advertiser keeps its details."""
@@ -122,7 +128,7 @@ class AdvertiserDirectory:
             envelope = self._api.get(ADVERTISER_INFO_PATH, {"advertiser_ids": batch}, first_contact=True)
         except AccessDenied as denied:
             if len(batch) == 1:
-                refused[batch[0]] = denied.message
+                refused[batch[0]] = denied
                 return []
             middle = len(batch) // 2
             return self._info_of(batch[:middle], refused) + self._info_of(batch[middle:], refused)
@@ -147,7 +153,7 @@ class AdvertiserDirectory:
         return known
 
     def _described(self, selected: list[str]) -> dict[str, Advertiser]:
-        refused: dict[str, str] = {}
+        refused: dict[str, TikTokApiError] = {}
         found: dict[str, dict[str, Any]] = {}
         for batch in chunks(selected, ADVERTISER_INFO_BATCH):
             try:
@@ -156,12 +162,13 @@ class AdvertiserDirectory:
                 self.failure = error
                 raise
             except TikTokApiError as error:
-                refused.update((advertiser_id, error.message or str(error)) for advertiser_id in batch)
+                refused.update((advertiser_id, error) for advertiser_id in batch)
         known: dict[str, Advertiser] = {}
         for advertiser_id in selected:
             info = found.get(advertiser_id) or {}
             timezone = info.get("timezone") or info.get("display_timezone")
-            reason = refused.get(advertiser_id)
+            failure = refused.get(advertiser_id)
+            reason = None if failure is None else failure.message or str(failure)
             if reason is None and not timezone:
                 reason = f"{ADVERTISER_INFO_PATH} gave no time zone for it"
             known[advertiser_id] = Advertiser(
@@ -170,13 +177,37 @@ class AdvertiserDirectory:
                 timezone=timezone,
                 currency=info.get("currency"),
                 unknown_because=reason,
+                create_time=info.get("create_time"),
             )
         if refused:
+            reasons = dict.fromkeys(error.message or str(error) for error in refused.values())
             self._logger.warning(
                 f"Could not read the details of {len(refused)} advertiser(s) from {ADVERTISER_INFO_PATH} "
-                f"({', '.join(sorted(refused))}); their report streams skip them and say so: {' | '.join(dict.fromkeys(refused.values()))}"
+                f"({', '.join(sorted(refused))}); their report streams skip them and say so: {' | '.join(reasons)}"
             )
+        with self._lock:
+            self._infos, self._info_failures = found, refused
         return known
+
+    def info(self, advertiser_id: str) -> dict[str, Any] | None:
+        """The advertiser's `advertiser/info/` record as TikTok gave it (None: TikTok left it out), from
+        the run's one lookup; raises what TikTok answered when it would not describe this advertiser
+        alone (a refused batch is asked for again down to the ids TikTok denies)."""
+        self.details()
+        with self._lock:
+            failure = self._info_failures.get(advertiser_id)
+            info = self._infos.get(advertiser_id)
+        if failure is not None:
+            raise failure
+        return None if info is None else dict(info)
+
+    def probes_pending(self, advertiser_id: str) -> int:
+        """How many of the advertiser's two buying-type look-ups are still to be made."""
+        with self._lock:
+            if advertiser_id in self._buying_types_unknown:
+                return 0
+            known = (self._has_topview, self._has_reach_frequency)
+            return sum(advertiser_id not in answers for answers in known)
 
     def has_topview(self, advertiser_id: str) -> bool:
         """Whether the advertiser has TopView campaigns (deleted ones included): their report rows only

@@ -4,8 +4,12 @@ The CDK's public API (HttpStream, AbstractSource, the models, AirbyteTracedExcep
 it is needed. What is not public lives here: the two CDK functions copied with a change (the read
 loop of one stream, and the entry point's `run` for `read`), the private attributes read to word a
 final error, the private method a page request goes through, the private session our transport is
-mounted on (`mount_transport`), the print buffer stdout is written through, and the per-stream
-"runtimes" log line held back until the read ends.
+mounted on (`mount_transport`), the print buffer stdout is written through, the CDK's registry of secrets
+(`registered_secrets`), the per-stream
+"runtimes" log line held back until the read ends, the run's closing error reworded with each failed
+stream's own message (`FailedStreams`), the CDK's sleeps made cancellable
+(`cancellable_cdk_waits`), and the CDK's log lines about answers the connector handles itself
+(`HandledAnswerLines`).
 
 `unit_tests/test_cdk_adapter.py` fingerprints the source of each CDK function copied here or whose
 private behaviour is relied on (`CHECKED_AGAINST` names the release they were checked against), and
@@ -22,9 +26,11 @@ imported first by the package, registers `airbyte_cdk` without running that file
 from __future__ import annotations
 
 import argparse
+import importlib
 import importlib.util
 import logging
 import os
+import re
 import sys
 import tempfile
 import threading
@@ -32,7 +38,7 @@ import time
 import types
 from abc import ABC
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -87,9 +93,13 @@ from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint
 from airbyte_cdk.logger import is_platform_debug_log_enabled
 from airbyte_cdk.models import (
     AirbyteMessage,
+    AirbyteStateMessage,
     AirbyteStreamStatus,
+    ConfiguredAirbyteCatalog,
     ConfiguredAirbyteStream,
+    FailureType,
     StreamDescriptor,
+    TraceType,
 )
 from airbyte_cdk.models import Type as MessageType
 from airbyte_cdk.sources import AbstractSource
@@ -98,13 +108,14 @@ from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.sources.streams.http import HttpStream
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.sources.utils.schema_helpers import InternalConfig
+from airbyte_cdk.utils import airbyte_secrets_utils
 from airbyte_cdk.utils.constants import ENV_REQUEST_CACHE_PATH
 from airbyte_cdk.utils.stream_status_utils import as_airbyte_message as stream_status_as_airbyte_message
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
 from .api.transport import TikTokTransport
 from .pipeline.encoder import RecordLines
-from .scrub import scrub_every_output
+from .scrub import scrub_every_output, use_secrets
 
 # The airbyte-cdk release the copies and private reads below were checked against (pinned in pyproject).
 CHECKED_AGAINST = "7.39.1"
@@ -200,9 +211,66 @@ def runtimes_logged_once(logger: logging.Logger, source_name: str) -> Iterator[N
         runtimes.log_latest(logger)
 
 
+# How `AbstractSource.read` begins the error it raises after its streams, when any failed
+# (airbyte_cdk.exception_handler.generate_failed_streams_error_message).
+CDK_FAILED_STREAMS_PREFIX = "During the sync, the following streams did not sync successfully: "
+
+
+class FailedStreams(logging.Filter):
+    """The streams that failed in a read, each with its own message, and the run's closing error made of
+    them: the CDK's lists each stream's exception by its repr(), which for our errors is
+    `AirbyteTracedException(None)`. As a log filter it drops the CDK's log line of that same text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.messages: dict[str, str] = {}
+
+    def observe(self, message: AirbyteMessage) -> None:
+        """Keeps the message of a stream's error trace (as the CDK emitted it: secrets filtered)."""
+        trace = message.trace if message.type == MessageType.TRACE else None
+        error = trace.error if trace is not None and trace.type == TraceType.ERROR else None
+        if error is not None and error.stream_descriptor is not None:
+            self.messages[error.stream_descriptor.name] = error.message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(CDK_FAILED_STREAMS_PREFIX))
+
+    def closing_error(self, error: AirbyteTracedException) -> AirbyteTracedException:
+        """The CDK's closing error with each stream's own message; any other error as it is."""
+        if not self.messages or not (error.message or "").startswith(CDK_FAILED_STREAMS_PREFIX):
+            return error
+        failures = "\n".join(f"{stream}: {message}" for stream, message in self.messages.items())
+        return AirbyteTracedException(
+            message=CDK_FAILED_STREAMS_PREFIX + failures,
+            failure_type=error.failure_type or FailureType.config_error,
+        )
+
+
 class AdaptedSource(AbstractSource, ABC):
     """AbstractSource whose streams that `reads_pages` are read a page a message, counted by the
-    records a page holds. Its `read` should run inside `runtimes_logged_once`."""
+    records a page holds, and whose closing error names each failed stream with its own message. Its
+    `read` should run inside `runtimes_logged_once`."""
+
+    def read(
+        self,
+        logger: logging.Logger,
+        config: Mapping[str, Any],
+        catalog: ConfiguredAirbyteCatalog,
+        state: list[AirbyteStateMessage] | None = None,
+    ) -> Iterator[AirbyteMessage]:
+        failed = FailedStreams()
+        logger.addFilter(failed)
+        try:
+            for message in super().read(logger, config, catalog, state):
+                failed.observe(message)
+                yield message
+        except AirbyteTracedException as error:
+            closing = failed.closing_error(error)
+            if closing is error:
+                raise
+            raise closing from None
+        finally:
+            logger.removeFilter(failed)
 
     def reads_pages(self, stream: Stream) -> bool:
         """Whether the CDK's loop over `stream`'s messages is ours (`_read_stream`)."""
@@ -306,6 +374,14 @@ class RecordLinesEntrypoint(AirbyteEntrypoint):
             yield from map(self.airbyte_message_to_string, self._emit_queued_messages(self.source))
 
 
+def registered_secrets() -> list[str]:
+    """The secrets the CDK masks (its registry is a private module variable; there is no getter)."""
+    return list(getattr(airbyte_secrets_utils, "__SECRETS_FROM_CONFIG", []))
+
+
+use_secrets(registered_secrets)
+
+
 def scrub_print_buffer() -> None:
     """Scrub every output, the CDK's print buffer included (see `scrub.scrub_every_output`)."""
     scrub_every_output(PRINT_BUFFER)
@@ -345,3 +421,95 @@ def mount_transport(http_client: HttpClient, transport: TikTokTransport) -> None
     session.mount("https://", transport)
     session.mount("http://", transport)
     session.send = transport.gated(session.send)  # type: ignore[method-assign]
+
+
+# --- Waits: the CDK's sleeps, cut short by a cancel --------------------------------------------------
+
+# The modules whose `time.sleep` makes a request wait: the CDK's retry handlers (the sleep before a retry
+# our backoff strategy scheduled), the backoff library under them (its own waits between tries), and the
+# CDK's rate limiter (a full per-minute window).
+CDK_SLEEPING_MODULES = (
+    "airbyte_cdk.sources.streams.http.rate_limiting",
+    "backoff._sync",
+    "airbyte_cdk.sources.streams.call_rate",
+)
+
+
+class SleepThrough(types.ModuleType):
+    """The `time` module, with `sleep` replaced."""
+
+    def __init__(self, sleep: Callable[[float], None]) -> None:
+        super().__init__("time")
+        self.sleep = sleep
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(time, name)
+
+
+def cancellable_cdk_waits(wait: Callable[[float], None]) -> None:
+    """Every sleep of the CDK's retries and rate limiter goes through `wait` (which may raise to end it
+    early). They call `time.sleep` through their module's `time`: there is no parameter for it."""
+    for name in CDK_SLEEPING_MODULES:
+        module = importlib.import_module(name)
+        module.time = SleepThrough(wait)  # type: ignore[attr-defined]
+
+
+# --- Logs: the CDK's lines about answers the connector handles ----------------------------------------
+
+# How airbyte-cdk words what it logs about an answer: HttpClient._handle_error_resolution dumps a failed
+# request (URL, body and headers) before raising the resolution's message, HttpClient._send_with_retry
+# logs a traceback when the retries run out, rate_limiting's backoff handlers log their giving up, and
+# AbstractSource.read logs a stream's failure with its traceback.
+CDK_FAILED_REQUEST = re.compile(r"'[A-Z]+' request to '[^']*' failed with (status code|exception) ")
+CDK_RETRIES_EXHAUSTED = "Retries exhausted with backoff exception."
+CDK_GAVE_UP_PREFIX = "Max retry limit reached"
+CDK_STREAM_FAILED_PREFIX = "Encountered an exception while reading stream "
+# AirbyteEntrypoint.check's line for a failed check, which says no more than that.
+CDK_CHECK_FAILED = "Check failed"
+# The logger rate_limiting's backoff handlers and AbstractSource.read log to.
+CDK_LOGGER = "airbyte"
+
+
+class HandledAnswerLines(logging.Filter):
+    """One line per answer, at the level it deserves. The CDK's request dump and its give-up lines are
+    left out: the error raised next carries the connector's own message (endpoint, advertiser, fix),
+    which the stream's failure line (or the check's, logged by the source) then gives. A stream's failure whose error has a message for the
+    user is that one line, without the traceback (the error's trace message keeps it). Lines that end
+    with one of `demoted_endings` (an answer the stream goes on to handle, and say so) are debug lines."""
+
+    def __init__(self, demoted_endings: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.demoted_endings = demoted_endings
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not isinstance(record.msg, str):
+            return True
+        message = record.msg
+        if CDK_FAILED_REQUEST.match(message) or message in (CDK_RETRIES_EXHAUSTED, CDK_CHECK_FAILED):
+            return False
+        if message.startswith(CDK_GAVE_UP_PREFIX):
+            return False
+        if self.demoted_endings and message.endswith(self.demoted_endings):
+            record.levelno, record.levelname = logging.DEBUG, logging.getLevelName(logging.DEBUG)
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        if message.startswith(CDK_STREAM_FAILED_PREFIX) and record.exc_info:
+            error = record.exc_info[1]
+            if isinstance(error, AirbyteTracedException) and error.message:
+                record.msg = f"{record.getMessage()}: {error.message}"
+                record.args = None
+                record.exc_info = None
+                record.exc_text = None
+        return True
+
+
+def quiet_handled_answers(logger: logging.Logger, demoted_endings: tuple[str, ...] = ()) -> None:
+    """Install `HandledAnswerLines` (once each) on `logger`, the one an HttpClient logs to, and on the
+    logger of the CDK's backoff handlers and stream failures."""
+    for target in {logger, logging.getLogger(CDK_LOGGER)}:
+        installed = [existing for existing in target.filters if isinstance(existing, HandledAnswerLines)]
+        if not installed:
+            target.addFilter(HandledAnswerLines(demoted_endings))
+            continue
+        # Installed before, maybe without these endings (the source installs it before any error handler).
+        missing = tuple(ending for ending in demoted_endings if ending not in installed[0].demoted_endings)
+        installed[0].demoted_endings += missing

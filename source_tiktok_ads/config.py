@@ -7,6 +7,7 @@ Keys and meanings match Airbyte's `source-tiktok-marketing`, so an existing conf
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -20,9 +21,12 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
     field_validator,
     model_validator,
 )
+
+from .scrub import MIN_SECRET_LENGTH
 
 PRODUCTION_BASE_URL = "https://business-api.tiktok.com/open_api/v1.3/"
 SANDBOX_BASE_URL = "https://sandbox-ads.tiktok.com/open_api/v1.3/"
@@ -36,9 +40,28 @@ MAX_ATTRIBUTION_WINDOW_DAYS = 364
 DEFAULT_NUM_WORKERS = 6
 
 DATE_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+DATE_FORMAT_HINT = "write it as YYYY-MM-DD, e.g. 2026-11-15"
 # Keys configs of Airbyte's source-tiktok-marketing may carry that mean nothing here (its hidden thread
-# count and options of older versions): accepted and ignored, so those configs work unchanged.
-LEGACY_KEYS = frozenset({"concurrency_level", "report_granularity", "environment"})
+# count and options of older versions): accepted and ignored, so those configs work unchanged. Airbyte
+# validates a config against the spec before the connector sees it, so the spec declares them too
+# (hidden, deprecated), with the JSON types those versions wrote.
+LEGACY_KEYS: dict[str, list[str]] = {
+    "concurrency_level": ["integer", "string", "null"],
+    "report_granularity": ["string", "null"],
+    "environment": ["string", "object", "null"],
+}
+
+
+def _long_enough_to_mask(value: str) -> str:
+    """A secret shorter than MIN_SECRET_LENGTH cannot be masked in the output without masking ordinary
+    text with it; no TikTok token or app secret is that short, so it is a copy-paste slip."""
+    if 0 < len(value) < MIN_SECRET_LENGTH:
+        raise ValueError(
+            f"{len(value)} character(s) is too short for a TikTok token or app secret (at least "
+            f"{MIN_SECRET_LENGTH}; TikTok's are 40 or more), and could not be masked in the logs safely; "
+            "paste the whole value from the TikTok for Business developer portal"
+        )
+    return value
 
 
 def _secret(title: str, description: str, order: int) -> Any:
@@ -72,6 +95,8 @@ class OAuthCredentials(BaseModel):
         json_schema_extra={"order": 4},
     )
 
+    _secrets_long_enough = field_validator("secret", "access_token")(_long_enough_to_mask)
+
     @property
     def is_sandbox(self) -> bool:
         return False
@@ -90,6 +115,8 @@ class SandboxCredentials(BaseModel):
         json_schema_extra={"order": 1},
     )
     access_token: str = _secret("Access Token", "The long-term authorized access token.", 2)
+
+    _secrets_long_enough = field_validator("access_token")(_long_enough_to_mask)
 
     @property
     def is_sandbox(self) -> bool:
@@ -257,6 +284,16 @@ class TikTokAdsConfig(BaseModel):
         description="Extra GMV Max report streams with the level, dimensions and metrics you choose.",
         json_schema_extra={"order": 14},
     )
+    skip_days_without_delivery: bool = Field(
+        True,
+        title="Skip days without delivery",
+        description="Hourly, below-advertiser-level and breakdown reports do not ask about settled days on "
+        "which the advertiser had no spend, impressions, clicks or conversions (two daily queries per 30 days "
+        "and advertiser tell which): such days have no rows, or rows of zeros only, which are then not "
+        "emitted. Days inside the attribution_window look-back and the last two days are always read. "
+        "Turn off to ask about every day.",
+        json_schema_extra={"order": 15},
+    )
     num_workers: int = Field(
         DEFAULT_NUM_WORKERS,
         title="Concurrent requests",
@@ -318,7 +355,7 @@ class TikTokAdsConfig(BaseModel):
     @model_validator(mode="before")
     @classmethod
     def _drop_original_connector_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict) and LEGACY_KEYS & data.keys():
+        if isinstance(data, dict) and LEGACY_KEYS.keys() & data.keys():
             data = {key: value for key, value in data.items() if key not in LEGACY_KEYS}
         return data
 
@@ -326,12 +363,22 @@ class TikTokAdsConfig(BaseModel):
     @classmethod
     def _infer_auth_type(cls, data: Any) -> Any:
         # Configs written by hand (or by old versions) may omit the discriminator.
-        if isinstance(data, dict) and isinstance(data.get("credentials"), dict):
-            credentials = data["credentials"]
-            if "auth_type" not in credentials:
-                inferred = "oauth2.0" if "app_id" in credentials else "sandbox_access_token"
-                data = {**data, "credentials": {**credentials, "auth_type": inferred}}
+        inferred = inferred_auth_type(data)
+        if inferred is not None:
+            data = {**data, "credentials": {**data["credentials"], "auth_type": inferred}}
         return data
+
+    @field_validator("start_date", "end_date", mode="wrap")
+    @classmethod
+    def _dates_name_their_format(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """pydantic's own words for a date it cannot parse ("invalid character in year") do not say which
+        form is expected."""
+        try:
+            return handler(value)
+        except ValidationError as error:
+            if not all(issue["type"].startswith("date") for issue in error.errors()):
+                raise
+            raise ValueError(f"{json.dumps(value)} is not a date; {DATE_FORMAT_HINT}") from None
 
     @field_validator("advertiser_ids", mode="before")
     @classmethod
@@ -394,6 +441,34 @@ class TikTokAdsConfig(BaseModel):
         return values
 
 
+def inferred_auth_type(data: Any) -> str | None:
+    """The auth_type a config's credentials are taken for when they name none: OAuth2.0 with an app_id,
+    the sandbox without. None when they name one (or are not an object)."""
+    credentials = data.get("credentials") if isinstance(data, dict) else None
+    if not isinstance(credentials, dict) or "auth_type" in credentials:
+        return None
+    return "oauth2.0" if "app_id" in credentials else "sandbox_access_token"
+
+
+def inferred_auth_note(raw: Any) -> str:
+    """What was inferred of credentials without an auth_type, and what to add: without it, a missing
+    `advertiser_id` would read as a sandbox rule the user never chose."""
+    inferred = inferred_auth_type(raw)
+    if inferred == "sandbox_access_token":
+        return (
+            " credentials has no auth_type and no app_id, so it was taken as a sandbox token "
+            '(auth_type "sandbox_access_token"), which needs credentials.advertiser_id. For a production '
+            'token add auth_type "oauth2.0", app_id and secret; for a sandbox token add advertiser_id.'
+        )
+    if inferred == "oauth2.0":
+        return (
+            " credentials has no auth_type but has an app_id, so it was taken as a production token "
+            '(auth_type "oauth2.0"), which needs app_id, secret and access_token. For a sandbox token '
+            'set auth_type "sandbox_access_token" with access_token and advertiser_id.'
+        )
+    return ""
+
+
 def parse_config(raw: Any) -> TikTokAdsConfig:
     """Parse a raw config or raise a config error that names each offending field and what to do."""
     if not isinstance(raw, dict):
@@ -410,7 +485,9 @@ def parse_config(raw: Any) -> TikTokAdsConfig:
             if issue["type"] == "extra_forbidden":
                 text = "unknown key; remove it or correct its spelling"
             problems.append(f"'{location or 'config'}': {text}")
-        raise config_error("Invalid configuration. " + "; ".join(problems) + ".") from None
+        credentials_refused = any(problem.startswith("'credentials") for problem in problems)
+        note = inferred_auth_note(raw) if credentials_refused else ""
+        raise config_error("Invalid configuration. " + "; ".join(problems) + "." + note) from None
 
 
 def _is_union_tag(part: Any) -> bool:
@@ -430,6 +507,14 @@ def connection_specification() -> dict[str, Any]:
     schema.pop("$defs", None)
     _airbyte_shape(schema)
     schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    for key, types in LEGACY_KEYS.items():
+        schema["properties"][key] = {
+            "title": key,
+            "description": "Written by Airbyte's source-tiktok-marketing; accepted and ignored.",
+            "type": types,
+            "deprecated": True,
+            "airbyte_hidden": True,
+        }
     return schema
 
 

@@ -13,6 +13,7 @@ from airbyte_cdk.models import (
     ConfiguredAirbyteCatalog,
     ConnectorSpecification,
     Status,
+    SyncMode,
 )
 from airbyte_cdk.sources.streams import Stream
 from airbyte_cdk.utils.airbyte_secrets_utils import add_to_secrets
@@ -24,7 +25,7 @@ from .api.auth import AccessTokenAuthenticator
 from .api.budget import WINDOW_MARGIN, AdaptiveBudget
 from .api.client import TikTokApi
 from .api.transport import TikTokTransport
-from .cdk_adapter import AdaptedSource, runtimes_logged_once
+from .cdk_adapter import AdaptedSource, quiet_handled_answers, runtimes_logged_once
 from .check import CheckFailed, check_connection
 from .concurrency import InFlightLimit
 from .config import DOCUMENTATION_URL, TikTokAdsConfig, connection_specification, parse_config
@@ -33,15 +34,18 @@ from .missing_streams import missing_stream_names, missing_streams_error
 from .oauth_spec import advanced_auth
 from .pipeline.encoder import MESSAGE_PER_RECORD, RECORD_LINES
 from .pipeline.session import ReadSession
+from .reports.activity import DeliveryDays
 from .reports.custom import custom_definitions
 from .reports.definitions import BUILTIN_REPORTS, sandbox_supports
 from .reports.gmv_max import gmv_max_report_budget, gmv_max_report_streams
 from .reports.gmv_max_custom import gmv_max_custom_definitions
 from .reports.healing import dropped_summary
+from .reports.id_split import cut_summaries
 from .reports.keyless_rows import quiet_failures
 from .reports.smart_plus import SMART_PLUS_REPORTS, smart_plus_material_streams
 from .reports.stream import ReportStream, report_streams
 from .scrub import scrub
+from .state_shapes import migrated_states
 from .streams.advertisers import AdvertiserIds, Advertisers
 from .streams.audiences import audience_streams
 from .streams.base import SyncContext, TikTokStream
@@ -74,9 +78,12 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
 
     def check(self, logger: logging.Logger, config: Mapping[str, Any]) -> AirbyteConnectionStatus:
         # The CDK would print repr() of the error (quotes, escapes); the user gets the sentence itself.
+        quiet_handled_answers(logger)
         succeeded, message = self.check_connection(logger, config)
         if succeeded:
             return AirbyteConnectionStatus(status=Status.SUCCEEDED)
+        # The CDK's own "Check failed" line says no more (quiet_handled_answers leaves it out).
+        logger.error(f"Check failed: {scrub(message or '')}")
         return AirbyteConnectionStatus(status=Status.FAILED, message=scrub(message or ""))
 
     def check_connection(self, logger: logging.Logger, config: Mapping[str, Any]) -> tuple[bool, str | None]:
@@ -107,8 +114,14 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
     ) -> Iterator[AirbyteMessage]:
         """The CDK's read, with every slice of the run planned first and fetched ahead by worker threads."""
         quiet_failures(logger)
+        quiet_handled_answers(logger)
         limits = run_limits.start_run()
         streams = self.streams(config)
+        # Before any request: a saved state that cannot be read fails the read here, naming the stream.
+        context = next(stream.context for stream in streams if isinstance(stream, TikTokStream))
+        state = migrated_states(
+            incremental_cursor_fields(streams, catalog), state, context.directory.selected_ids, logger
+        )
         # The output encoder, chosen once for the whole read. (The CDK's record limit would count
         # pages of RECORD lines, but the config model rejects that key.)
         encoder = RECORD_LINES if self.writes_record_lines else MESSAGE_PER_RECORD
@@ -131,6 +144,8 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             summary = dropped_summary(streams)
             if summary:
                 logger.warning(summary)
+            for line in cut_summaries(streams):
+                logger.info(line)
             self._streams_of_this_read = None
         if missing:
             raise missing_streams_error(missing)
@@ -172,6 +187,9 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
             api_budget=budget,
             transport=transport,
         )
+        # The sandbox has no advertiser-level reports to tell the days.
+        if parsed.skip_days_without_delivery and not parsed.credentials.is_sandbox:
+            context.delivery_days = DeliveryDays(api, context.directory, logger, parsed.num_workers)
         streams: list[Stream] = [*entity_streams(context), *creative_streams(context)]
         # The sandbox has no advertiser or audience endpoints, and Spark Ads and pixels exist in
         # production only.
@@ -238,3 +256,15 @@ class SourceTiktokAds(ProtocolInputs, AdaptedSource):
         return TikTokApi(
             config.api_base_url, config.credentials.access_token, logger, max_retries=max_retries
         )
+
+
+def incremental_cursor_fields(streams: list[Stream], catalog: ConfiguredAirbyteCatalog) -> dict[str, str]:
+    """The cursor field of each of our streams the catalog reads incrementally."""
+    by_name = {stream.name: stream for stream in streams}
+    fields = {}
+    for configured in catalog.streams:
+        stream = by_name.get(configured.stream.name)
+        cursor_field = stream.cursor_field if isinstance(stream, TikTokStream) else None
+        if configured.sync_mode == SyncMode.incremental and isinstance(cursor_field, str) and cursor_field:
+            fields[stream.name] = cursor_field  # type: ignore[union-attr]
+    return fields

@@ -21,6 +21,9 @@ def raw_config(**overrides: Any) -> dict[str, Any]:
             "access_token": TOKEN,
         },
         "start_date": "2026-10-01",
+        # The advertiser-level activity query would join every mocked report endpoint's answers; the tests
+        # of skipping (test_sparse_reads.py) turn it on.
+        "skip_days_without_delivery": False,
     }
     config.update(overrides)
     return config

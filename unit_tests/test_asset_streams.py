@@ -185,7 +185,11 @@ def test_asset_timestamp_styles_become_rfc3339(raw: str | None, expected: str | 
 
 def test_sandbox_offers_the_creative_library_only() -> None:
     config = raw_config(
-        credentials={"auth_type": "sandbox_access_token", "advertiser_id": "111", "access_token": "tok-x"}
+        credentials={
+            "auth_type": "sandbox_access_token",
+            "advertiser_id": "111",
+            "access_token": "tok-x-asset-test",
+        }
     )
     names = {stream.name for stream in discover(SourceTiktokAds(), config).catalog.catalog.streams}
     assert {

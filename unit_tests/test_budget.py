@@ -16,6 +16,7 @@ from pyrate_limiter import clocks as pyrate_clocks
 
 from source_tiktok_ads.api import budget as budget_module
 from source_tiktok_ads.api.budget import AdaptiveBudget
+from source_tiktok_ads.cancel import CANCEL
 
 from .conftest import BASE_URL, envelope
 
@@ -83,10 +84,12 @@ class FakeClock:
 def fake_clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
     clock = FakeClock()
     fake_time = SimpleNamespace(time=clock.time, monotonic=clock.time, sleep=clock.sleep)
-    # pyrate-limiter stamps calls with time.time(); the CDK and our pause wait with time.sleep().
+    # pyrate-limiter stamps calls with time.time(); the CDK waits with time.sleep(), our budget on the
+    # run's cancel switch (a wait a cancel cuts short).
     monkeypatch.setattr(pyrate_clocks, "time", clock.time)
     monkeypatch.setattr(call_rate, "time", fake_time)
     monkeypatch.setattr(budget_module, "time", fake_time)
+    monkeypatch.setattr(CANCEL, "wait", clock.sleep)
     return clock
 
 
@@ -207,3 +210,23 @@ def test_the_widening_wears_off(fake_clock) -> None:
         budget.update_from_response(request(), response(0))
         budget.update_from_response(request(), response(40100))
     assert budget.spacing_seconds == pytest.approx(base * budget_module.MOST_WIDENING)
+
+
+def test_an_endpoint_that_keeps_timing_out_is_paced_wider_than_the_others(fake_clock) -> None:
+    budget = AdaptiveBudget(requests_per_second=10, requests_per_minute=6000)
+    for _ in range(3):
+        budget.timed_out("report/integrated/get/")
+        fake_clock.sleep(1)
+    report = requests.Request("GET", BASE_URL + "report/integrated/get/").prepare()
+    started = fake_clock.seconds
+    report_times = []
+    for _ in range(4):
+        budget.acquire_call(report)
+        report_times.append(fake_clock.seconds - started)
+    assert budget.endpoint_slowing("report/integrated/get/") > 3.9
+    gaps = [later - earlier for earlier, later in itertools.pairwise(report_times)]
+    assert min(gaps) >= 3.9 * budget_module.WINDOW_MARGIN / 10
+    # Other endpoints keep the run's spacing.
+    listing_started = fake_clock.seconds
+    grant_times(budget, fake_clock, calls=3)
+    assert fake_clock.seconds - listing_started < 3 * 2 * budget_module.WINDOW_MARGIN / 10

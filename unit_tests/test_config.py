@@ -72,7 +72,9 @@ def test_sandbox_credentials_use_the_sandbox_host() -> None:
 def test_missing_auth_type_is_inferred() -> None:
     config = parse_config(raw_config(credentials={"access_token": TOKEN, "advertiser_id": "42"}))
     assert config.credentials.is_sandbox
-    config = parse_config(raw_config(credentials={"app_id": "1", "secret": "s", "access_token": TOKEN}))
+    config = parse_config(
+        raw_config(credentials={"app_id": "1", "secret": APP_SECRET, "access_token": TOKEN})
+    )
     assert not config.credentials.is_sandbox
 
 
@@ -122,6 +124,49 @@ def test_invalid_configs_name_the_field(overrides: dict, field: str, hint: str) 
     assert "Value error" not in message
 
 
+def test_credentials_without_auth_type_say_what_was_inferred_and_what_to_add() -> None:
+    message = config_error_message(raw_config(credentials={"access_token": TOKEN}))
+    assert message.startswith("Invalid configuration. 'credentials.advertiser_id': Field required.")
+    assert 'taken as a sandbox token (auth_type "sandbox_access_token")' in message
+    assert 'add auth_type "oauth2.0", app_id and secret' in message and "add advertiser_id" in message
+    message = config_error_message(raw_config(credentials={"app_id": "1", "access_token": TOKEN}))
+    assert "'credentials.secret': Field required." in message
+    assert 'taken as a production token (auth_type "oauth2.0")' in message
+    # Named auth_type: nothing was inferred, nothing to explain.
+    message = config_error_message(
+        raw_config(credentials={"auth_type": "sandbox_access_token", "access_token": TOKEN})
+    )
+    assert "inferred" not in message and "taken as" not in message
+
+
+@pytest.mark.parametrize("field", ["start_date", "end_date"])
+@pytest.mark.parametrize("value", ["15/11/2026", "2026/11/20", "Nov 15 2026"])
+def test_a_date_in_another_form_names_the_expected_one(field: str, value: str) -> None:
+    message = config_error_message(raw_config(**{"start_date": "2026-01-01", field: value}))
+    assert message == (
+        f"Invalid configuration. '{field}': \"{value}\" is not a date; write it as YYYY-MM-DD, e.g. 2026-11-15."
+    )
+
+
+def test_the_spec_accepts_the_legacy_keys_as_airbyte_validates_and_the_parser_ignores_them() -> None:
+    legacy = {
+        **raw_config(start_date="2026-01-01"),
+        "concurrency_level": 3,
+        "report_granularity": "DAY",
+        "environment": "prod",
+    }
+    spec = connection_specification()
+    # What Airbyte runs before the connector sees a config (and the CDK, in check_config_against_spec).
+    jsonschema.Draft7Validator(spec).validate(legacy)
+    assert parse_config(legacy).start_date == date(2026, 1, 1)
+    for key in ("concurrency_level", "report_granularity", "environment"):
+        assert spec["properties"][key]["airbyte_hidden"] is True
+        assert spec["properties"][key]["deprecated"] is True
+    # Any other unknown key is still refused, by the spec as by the parser.
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.Draft7Validator(spec).validate({**legacy, "attribution_windows": 7})
+
+
 def test_an_end_date_before_the_start_date_is_an_error_of_end_date() -> None:
     message = config_error_message(raw_config(start_date="2026-10-10", end_date="2026-10-01"))
     assert message == (
@@ -168,3 +213,12 @@ def test_spec_shape_for_airbyte_ui() -> None:
     report_item = spec["properties"]["custom_reports"]["items"]
     assert set(report_item["required"]) == {"name", "data_level", "dimensions", "metrics"}
     assert report_item["properties"]["time_granularity"]["enum"] == ["HOUR", "DAY", "LIFETIME"]
+
+
+@pytest.mark.parametrize("field", ["secret", "access_token"])
+def test_a_secret_too_short_to_mask_is_refused_naming_the_field_and_the_fix(field: str) -> None:
+    credentials = {"app_id": "1", "secret": APP_SECRET, "access_token": TOKEN, field: "t"}
+    with pytest.raises(AirbyteTracedException) as refused:
+        parse_config(raw_config(credentials=credentials))
+    assert f"'credentials.{field}': 1 character(s) is too short" in refused.value.message
+    assert "paste the whole value" in refused.value.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from source_tiktok_ads.config import CustomReport, GmvMaxCustomReport, connection_specification
+from source_tiktok_ads.config import CustomReport, GmvMaxCustomReport, connection_specification, parse_config
 from source_tiktok_ads.reports.custom import validate_custom_reports
 from source_tiktok_ads.reports.gmv_max_custom import validate_gmv_max_reports
 
@@ -227,3 +228,52 @@ def test_a_broken_link_is_caught(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("# Title\n\n[ok](#title) [gone](missing.md) [no anchor](#nowhere) [web](https://x.y)\n")
     assert _broken_links(page) == ["missing.md: no such file", "#nowhere: no heading 'nowhere' in page.md"]
+
+
+# --- log lines and errors troubleshooting.md quotes ---------------------------------------------------
+
+TROUBLESHOOTING = ROOT / "docs" / "troubleshooting.md"
+
+
+def _retry_line_for(status: int, path: str) -> str:
+    """The retry line the connector logs for an HTTP `status` answer to `path`, as a run writes it."""
+    import requests
+    import requests_mock
+    from airbyte_cdk.sources.streams.http.exceptions import UserDefinedBackoffException
+
+    from source_tiktok_ads.api.errors import TikTokErrorHandler
+    from source_tiktok_ads.api.retry_log import RETRY_LOG_WORDING
+
+    url = f"https://business-api.tiktok.com/open_api/v1.3/{path}?advertiser_id=1"
+    with requests_mock.Mocker() as mock:
+        mock.get(url, status_code=status, text="oops")
+        response = requests.get(url, timeout=1)
+    resolution = TikTokErrorHandler(logging.getLogger("test_docs")).interpret_response(response)
+    cdk_line = f"UserDefinedBackoffException: Rate limit exceeded (HTTP {status}). Retrying in 1.93 seconds."
+    record = logging.LogRecord("airbyte", logging.INFO, "", 0, cdk_line, None, None)
+    try:
+        raise UserDefinedBackoffException(
+            backoff=0.93, request=response.request, response=response, error_message=resolution.error_message
+        )
+    except UserDefinedBackoffException:
+        RETRY_LOG_WORDING.filter(record)
+    return record.getMessage()
+
+
+def test_troubleshooting_quotes_the_lines_the_code_writes() -> None:
+    text = TROUBLESHOOTING.read_text()
+    retry = _retry_line_for(500, "ad/get/")
+    assert retry == "ad/get/: HTTP Status Code: 500. Error: Internal server error. Retrying in 1.9 s."
+    assert f"`<endpoint>: {retry.removeprefix('ad/get/: ')}`" in text
+    from airbyte_cdk.utils.traced_exception import AirbyteTracedException
+
+    with pytest.raises(AirbyteTracedException) as date_error:
+        parse_config({"credentials": {"access_token": "x" * 20}, "start_date": "15/11/2026"})
+    assert "'start_date': \"15/11/2026\" is not a date; write it as YYYY-MM-DD, e.g. 2026-11-15." in str(
+        date_error.value.message
+    )
+    assert "`'start_date': \"15/11/2026\" is not a date; write it as YYYY-MM-DD, e.g. 2026-11-15.`" in text
+    assert "credentials has no auth_type and no app_id, so it was taken as a sandbox token" in str(
+        date_error.value.message
+    )
+    assert "`credentials has no auth_type and no app_id, so it was taken as a sandbox token …`" in text

@@ -99,6 +99,23 @@ def test_transport_errors_are_retried(exception: Exception) -> None:
     assert TikTokErrorHandler(LOGGER).interpret_response(exception).response_action == ResponseAction.RETRY
 
 
+@pytest.mark.parametrize(("status", "action"), [(500, ResponseAction.RETRY), (404, ResponseAction.FAIL)])
+def test_http_status_errors_name_their_endpoint_never_the_query(status: int, action: ResponseAction) -> None:
+    url = BASE_URL + f"oauth2/advertiser/get/?app_id=1&secret={APP_SECRET}"
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(response_for(b"oops", status=status, url=url))
+    assert resolution.response_action == action
+    assert resolution.error_message.startswith(f"oauth2/advertiser/get/: HTTP Status Code: {status}.")
+    assert APP_SECRET not in resolution.error_message and "secret=" not in resolution.error_message
+
+
+def test_a_transport_error_names_its_endpoint() -> None:
+    request = requests.Request("GET", BASE_URL + "ad/get/?advertiser_id=5").prepare()
+    resolution = TikTokErrorHandler(LOGGER).interpret_response(
+        requests.exceptions.ChunkedEncodingError("cut", request=request)
+    )
+    assert resolution.error_message == "ad/get/: Connection to TikTok was cut mid-response."
+
+
 def test_token_error_tells_the_user_to_reauthorize() -> None:
     resolution = TikTokErrorHandler(LOGGER).interpret_response(
         response_for(envelope(code=40105, message="Access token is incorrect or has been revoked."))
@@ -165,6 +182,44 @@ class TestClient:
                 self.api(max_retries=2).get("campaign/get/", {"advertiser_id": "1"})
         assert mock.call_count == 3
         assert "System error" in caught.value.message or "System error" in str(caught.value.internal_message)
+
+    def test_giving_up_on_a_server_error_names_the_endpoint_once(self, no_sleep: list[float]) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(BASE_URL + "campaign/get/", status_code=500, text="<html>oops</html>")
+            with pytest.raises(AirbyteTracedException) as caught:
+                self.api(max_retries=2).get("campaign/get/", {"advertiser_id": "1"})
+        assert caught.value.message.startswith("Gave up on campaign/get/ for advertiser 1 after 3 attempts")
+        assert caught.value.message.endswith(": HTTP Status Code: 500. Error: Internal server error.")
+        assert caught.value.message.count("campaign/get/") == 1
+
+    def test_an_answer_the_client_resolves_is_one_line_without_the_cdk_request_dump(
+        self, no_sleep: list[float], caplog: pytest.LogCaptureFixture
+    ) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(BASE_URL + "campaign/get/", json=envelope(code=40105, message="Token revoked"))
+            mock.get(BASE_URL + "ad/get/", status_code=500, text="<html>oops</html>")
+            with caplog.at_level(logging.INFO), pytest.raises(AirbyteTracedException) as revoked:
+                self.api(max_retries=2).get("campaign/get/", {"advertiser_id": "1"})
+            with caplog.at_level(logging.INFO), pytest.raises(AirbyteTracedException):
+                self.api(max_retries=2).get("ad/get/", {"advertiser_id": "1"})
+        assert "Re-authorize" in revoked.value.message
+        lines = [record.getMessage() for record in caplog.records]
+        # Only the two retry lines of ad/get/: the failure itself is the raised error's to tell.
+        assert len(lines) == 2, lines
+        assert all(line.startswith("ad/get/: HTTP Status Code: 500.") for line in lines)
+        assert all(record.levelno == logging.INFO and not record.exc_info for record in caplog.records)
+
+    def test_an_answer_the_stream_handles_is_a_debug_line(self, caplog: pytest.LogCaptureFixture) -> None:
+        with requests_mock.Mocker() as mock:
+            mock.get(BASE_URL + "ad/get/", json=envelope(code=40001, message="No permission"))
+            with caplog.at_level(logging.INFO), pytest.raises(AccessDenied):
+                self.api().get("ad/get/", {"advertiser_id": "55"})
+            assert caplog.records == []
+            with caplog.at_level(logging.DEBUG), pytest.raises(AccessDenied):
+                self.api().get("ad/get/", {"advertiser_id": "55"})
+        handled = [record for record in caplog.records if "handled by the stream" in record.getMessage()]
+        assert [record.levelno for record in handled] == [logging.DEBUG]
+        assert handled[0].getMessage().startswith("ad/get/: TikTok code 40001: No permission")
 
     def test_permission_error_names_advertiser_endpoint_and_fix(self) -> None:
         with requests_mock.Mocker() as mock:

@@ -87,7 +87,7 @@ def test_an_untrusted_certificate_says_why_and_names_the_ca_bundle() -> None:
         failure.kind
         == "its TLS certificate could not be verified (self-signed certificate in certificate chain)"
     )
-    assert "REQUESTS_CA_BUNDLE" in failure.describe("business-api.tiktok.com")
+    assert "REQUESTS_CA_BUNDLE" in failure.describe("https://business-api.tiktok.com/open_api/v1.3/x")
 
 
 @pytest.mark.parametrize(
@@ -102,13 +102,35 @@ def test_a_reset_or_a_slow_answer_is_a_blip_not_an_unreachable_host(error: Excep
     assert network.classify(error) is None
 
 
-def test_the_handler_retries_with_a_message_naming_host_kind_and_fix_never_the_url() -> None:
-    error = error_of(f"http://127.0.0.1:{closed_port()}/open_api/v1.3/oauth2/advertiser/get/{QUERY}")
+def test_the_handler_retries_with_a_message_naming_endpoint_host_kind_and_fix_never_the_query() -> None:
+    port = closed_port()
+    error = error_of(f"http://127.0.0.1:{port}/open_api/v1.3/oauth2/advertiser/get/{QUERY}")
     resolution = TikTokErrorHandler(logging.getLogger("test")).interpret_response(error)
     assert resolution.response_action == ResponseAction.RETRY
     message = resolution.error_message or ""
-    assert message.startswith("Cannot reach 127.0.0.1: the connection was refused. Check base_url")
+    assert message.startswith(
+        "oauth2/advertiser/get/: Cannot reach 127.0.0.1: the connection was refused. Check base_url"
+    )
+    # The advice names the traffic the URL needs, not TikTok's HTTPS on 443.
+    assert f"allows outbound HTTP (port {port}) to this host" in message
+    assert "443" not in message
     assert APP_SECRET not in message and "secret=" not in message
+
+
+@pytest.mark.parametrize(
+    ("url", "traffic"),
+    [
+        ("https://business-api.tiktok.com/open_api/v1.3/", "HTTPS (port 443)"),
+        ("http://proxy.internal/open_api/v1.3/", "HTTP (port 80)"),
+        ("http://127.0.0.1:8080/open_api/v1.3/", "HTTP (port 8080)"),
+        ("HTTPS://gateway.example:8443/x", "HTTPS (port 8443)"),
+        (None, "HTTPS (port 443)"),
+    ],
+)
+def test_network_advice_names_the_scheme_and_port_of_the_url(url: str | None, traffic: str) -> None:
+    for failure in (network.REFUSED, network.TIMED_OUT, network.NO_ROUTE):
+        assert f"outbound {traffic}" in failure.describe(url)
+        assert network.TRAFFIC not in failure.describe(url)
 
 
 def test_the_handler_gives_up_on_one_request_after_its_network_retries() -> None:

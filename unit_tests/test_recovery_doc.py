@@ -30,6 +30,16 @@ EXPECTED_CONSTANTS = {
     "WINDOW_ATTEMPTS",
     "CHECK_MAX_RETRIES",
     "WINDOWS_NAMED",
+    "MAX_READINGS",
+    "REQUEST_TIMEOUT",
+    "REPEATED_WITHIN_SECONDS",
+    "SLOW_DOWN_FACTOR",
+    "MOST_SLOWING",
+    "SLOWING_HALF_LIFE_SECONDS",
+    "CUT_SIZE",
+    "CAMPAIGN_IDS_PER_PART",
+    "ADGROUP_IDS_PER_PART",
+    "DAILY_QUOTA",
 }
 CONSTANT = re.compile(r"`([A-Z][A-Z0-9_]+) = ([^`]+)`")
 CALL = re.compile(r"`([A-Z][A-Za-z0-9]+\([a-z_]+=[^`]*\))`")

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from airbyte_cdk.models import FailureType
 
+from source_tiktok_ads.api.cut_notice import CUT_NOTICE
 from source_tiktok_ads.api.envelope import Envelope
 from source_tiktok_ads.api.errors import QueryTooLarge, TikTokApiError
 from source_tiktok_ads.reports.healing import MetricHealing, ParameterRejected
+from source_tiktok_ads.reports.id_split import ID_FILTERS, ID_LISTING, CutSplit
 from source_tiktok_ads.reports.keyless_rows import RowsWithoutKey
 from source_tiktok_ads.reports.window_read import EMITTED_KEYS, WINDOW_ATTEMPTS, CompleteWindow
 
@@ -251,6 +253,8 @@ def test_a_metric_refused_before_the_first_page_is_dropped_and_the_window_asked_
     window_read = reader(listing)
     with caplog.at_level(logging.WARNING, logger="test"):
         pages = list(window_read.read(WINDOW, as_rows))
+        # The stream announces what was dropped once it is read (see `ReportStream.read`).
+        window_read.healing.announce(window_read.logger)
 
     assert ad_ids(pages) == ["1"]
     assert [call["metrics"] for call, _ in listing.calls] == [("spend", "clicks"), ("spend",)]
@@ -282,3 +286,95 @@ def test_a_refusal_naming_no_metric_asked_for_fails() -> None:
         list(reader(listing).read(WINDOW, as_rows))
     assert failure.value.failure_type == FailureType.config_error
     assert len(listing.calls) == 1
+
+
+def test_a_report_without_a_time_dimension_too_large_is_read_in_parts_by_id_not_by_date(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Rows summed over the window: halves by date would share keys, and the second half be dropped.
+    campaigns = {"c1": ["1", "2"], "c2": ["3"]}
+
+    def answer(request_slice: Mapping[str, Any], call: int) -> Answer:
+        if request_slice.get(ID_LISTING) == "campaign":
+            return [{"list": [{"dimensions": {"campaign_id": c}} for c in campaigns], "page_info": {}}], None
+        wanted = (request_slice.get(ID_FILTERS) or {}).get("campaign_ids")
+        if wanted is None or len(wanted) > 1:
+            return [], too_large()
+        ads = [{"dimensions": {"ad_id": ad}, "metrics": {"spend": "2"}} for ad in campaigns[wanted[0]]]
+        return [page(ads, len(ads))], None
+
+    listing = FakeListing(answer)
+    healing = MetricHealing("ads_reports_lifetime", ("spend",))
+    logger = logging.getLogger("test")
+    window_read = CompleteWindow(
+        "ads_reports_lifetime",
+        ("ad_id",),
+        "list",
+        healing,
+        listing,
+        logger,
+        CutSplit("ads_reports_lifetime", "AUCTION_AD", by_time=False, logger=logger),
+    )
+    summed = {**WINDOW, "start_date": "2026-01-01", "end_date": "2026-03-31"}
+    with caplog.at_level(logging.DEBUG, logger="test"):
+        pages = list(window_read.read(summed, as_rows))
+
+    assert sorted(ad_ids(pages)) == ["1", "2", "3"]
+    # Never asked for a shorter date range.
+    assert {(call["start_date"], call["end_date"]) for call, _ in listing.calls} == {
+        ("2026-01-01", "2026-03-31")
+    }
+    assert "the report was too large for TikTok" in caplog.text
+    lifetime = list(window_read.read({"advertiser_id": "111"}, as_rows))
+    assert sorted(ad_ids(lifetime)) == ["1", "2", "3"]
+
+
+def test_an_advertiser_level_report_without_a_time_dimension_is_not_split_by_id() -> None:
+    listing = FakeListing(lambda s, n: ([], too_large()))
+    logger = logging.getLogger("test")
+    window_read = CompleteWindow(
+        "advertisers_reports_lifetime",
+        ("advertiser_id",),
+        "list",
+        MetricHealing("advertisers_reports_lifetime", ("spend",)),
+        listing,
+        logger,
+        CutSplit("advertisers_reports_lifetime", "AUCTION_ADVERTISER", by_time=False, logger=logger),
+    )
+
+    with pytest.raises(QueryTooLarge):
+        list(window_read.read({"advertiser_id": "111"}, as_rows))
+    assert len(listing.calls) == 1
+
+
+def test_a_window_asked_for_in_learned_groups_may_have_no_rows_at_all() -> None:
+    # Day 1 is cut and split by campaign; day 2, asked for directly in those groups, delivered nothing.
+    def answer(request_slice: Mapping[str, Any], call: int) -> Answer:
+        day = request_slice["start_date"]
+        if request_slice.get(ID_LISTING) == "campaign":
+            listed = [{"dimensions": {"campaign_id": c}} for c in ("c1", "c2")] if day == "2026-01-01" else []
+            return [{"list": listed, "page_info": {}}], None
+        wanted = (request_slice.get(ID_FILTERS) or {}).get("campaign_ids")
+        if wanted is None:
+            return [page([row("1", day), row("2", day)], 2), {CUT_NOTICE: "top 1", "list": []}], None
+        return [page([row(wanted[0][1:], day)], 1)], None
+
+    listing = FakeListing(answer)
+    logger = logging.getLogger("test")
+    window_read = CompleteWindow(
+        "ads_reports_daily",
+        DIMENSIONS,
+        "list",
+        MetricHealing("ads_reports_daily", ("spend",)),
+        listing,
+        logger,
+        CutSplit("ads_reports_daily", "AUCTION_AD", by_time=True, logger=logger),
+    )
+    first = list(window_read.read({**WINDOW, "end_date": "2026-01-01"}, as_rows))
+    second = list(window_read.read({**WINDOW, "start_date": "2026-01-02", "end_date": "2026-01-02"}, as_rows))
+
+    assert sorted(ad_ids(first)) == ["1", "2"]
+    assert ad_ids(second) == []
+    # Day 2: one listing, no request for the whole day.
+    day_two = [call for call, _ in listing.calls if call["start_date"] == "2026-01-02"]
+    assert [call.get(ID_LISTING) for call in day_two] == ["campaign"]

@@ -12,6 +12,7 @@ from .dataset import Dataset, DatasetSpec
 from .divergent import PROFILES, STANDARD
 from .faults import FaultPlan
 from .latency import JITTER_PLACES, PROCESSING, QPS_WINDOWS, SLIDING, LatencyJitter, parse_jitter
+from .report_cut import TIKTOK_CUT_SIZE
 from .server import Emulator
 
 
@@ -49,6 +50,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=SLIDING,
         help="how the QPS cap counts: the last second at each arrival, or per calendar second",
     )
+    parser.add_argument(
+        "--report-cut-ids",
+        type=int,
+        default=TIKTOK_CUT_SIZE,
+        help="synchronous reports spanning more ids keep the newest ones' rows and say so in a header",
+    )
     parser.add_argument("--sandbox", action="store_true")
     parser.add_argument(
         "--profile",
@@ -58,6 +65,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--keyless-rows", action="store_true", help="with --profile divergent: report rows without their ID"
+    )
+    parser.add_argument(
+        "--delivery-day-percent", type=int, default=100, help="percent of advertiser-days with delivery"
+    )
+    parser.add_argument(
+        "--late-conversion-every",
+        type=int,
+        default=0,
+        help="every Nth idle advertiser-day: a late conversion",
+    )
+    parser.add_argument(
+        "--zero-rows-below-advertiser",
+        action="store_true",
+        help="daily reports below advertiser level list objects with zeros on days without delivery",
     )
     parser.add_argument(
         "--offset-timezone-names", action="store_true", help="advertiser zones as UTC+HH:MM, not IANA names"
@@ -79,6 +100,9 @@ def _dataset(args: argparse.Namespace) -> Dataset:
         "offset_timezone_names": args.offset_timezone_names,
         "upgraded_smart_plus_campaigns": args.upgraded_smart_plus_campaigns,
         "gmv_max_stores": args.gmv_max_stores,
+        "delivery_day_percent": args.delivery_day_percent,
+        "late_conversion_every": args.late_conversion_every,
+        "zero_rows_below_advertiser": args.zero_rows_below_advertiser,
     }
     if args.end_date is not None:
         spec_args["end_date"] = args.end_date
@@ -89,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     emulator = Emulator(
         _dataset(args),
-        faults=FaultPlan(latency_ms=args.latency_ms),
+        faults=FaultPlan(latency_ms=args.latency_ms, report_cut_ids=args.report_cut_ids),
         sandbox=args.sandbox,
         host=args.host,
         port=args.port,

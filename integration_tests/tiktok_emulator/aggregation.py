@@ -101,7 +101,32 @@ class Aggregation:
                         bucket += block
                     if has_sg:
                         sg_keys.add(key)
-        return self._rows(acc, owner, sg_keys, breakdowns)
+        zero_keys = self._zero_rows(acc, owner, q, time_dim, breakdowns)
+        return self._rows(acc, owner, sg_keys, breakdowns, zero_keys)
+
+    def _zero_rows(
+        self,
+        acc: dict[tuple[str, str], np.ndarray],
+        owner: dict[str, str],
+        q: ReportQuery,
+        time_dim: str | None,
+        breakdowns: tuple[str, ...],
+    ) -> set[tuple[str, str]]:
+        """With `zero_rows_below_advertiser`: an all-zero bucket for every selected object on each day of
+        the data range it did not deliver on (daily BASIC reports below advertiser level only)."""
+        spec = self.ds.spec
+        if not spec.zero_rows_below_advertiser or q.data_level == ADVERTISER:
+            return set()
+        if time_dim != "stat_time_day" or breakdowns or q.report_type != "BASIC":
+            return set()
+        keys = set()
+        for entity_id in owner:
+            for day in q.days:
+                key = (entity_id, f"{day.isoformat()} 00:00:00")
+                if spec.start_date <= day <= spec.end_date and key not in acc:
+                    acc[key] = np.zeros((1, len(catalog.COUNTERS)), dtype=np.int64)
+                    keys.add(key)
+        return keys
 
     def _selected(self, chain: tuple[str, str, str, str], entity_id: str, q: ReportQuery) -> bool:
         """Whether the query reports this ad's delivery (``chain``: its advertiser, campaign, ad group, ad)."""
@@ -158,6 +183,7 @@ class Aggregation:
         owner: dict[str, str],
         sg_keys: set[tuple[str, str]],
         breakdowns: tuple[str, ...],
+        zero_keys: set[tuple[str, str]],
     ) -> list[AggregatedRow]:
         combos = {
             adv_id: list(itertools.product(*(self.ds.audience_values(adv_id, d) for d in breakdowns)))
@@ -166,11 +192,12 @@ class Aggregation:
         rows = []
         for (entity_id, time_key), matrix in acc.items():
             sg = (entity_id, time_key) in sg_keys
-            delivered = matrix.any(axis=1).tolist()
+            zero_row = (entity_id, time_key) in zero_keys
+            delivered = [zero_row or kept for kept in matrix.any(axis=1).tolist()]
             # Each row's counters as a compact array, straight from the matrix's bytes.
             raw = memoryview(matrix.tobytes())
             width = matrix.shape[1] * matrix.itemsize
-            # A bucket where every counter is zero had no delivery and produces no row.
+            # A bucket where every counter is zero had no delivery and produces no row (unless listed).
             for index, (values, kept) in enumerate(zip(combos[owner[entity_id]], delivered, strict=True)):
                 if kept:
                     counters = array("q")

@@ -70,8 +70,19 @@ class DatasetSpec:
     modified_after_keeps_missing: bool = False
     # TikTok Shop stores per advertiser with GMV Max campaigns (see gmv_max.py).
     gmv_max_stores: int = 0
+    # How many of those stores (the first ones) are active and have GMV Max campaigns; the rest have none.
+    gmv_max_active_stores: int = 1
     # Attribute metrics asked for on a multi-ID GMV Max query: refused (40002) or blank [?].
     gmv_max_blank_attributes: bool = False
+    # Percent of (advertiser, day) pairs with any delivery: below 100, an account that is idle on most
+    # days (a sparse account); the others have none at any level.
+    delivery_day_percent: int = 100
+    # Every Nth idle (advertiser, day) pair still has one event: a conversion of earlier delivery,
+    # counted on its own day by the real_time_* metrics only (0: none).
+    late_conversion_every: int = 0
+    # Whether reports below advertiser level list every selected object with all-zero metrics on the
+    # days it did not deliver (daily BASIC reports without breakdowns) is not documented [?]: switchable.
+    zero_rows_below_advertiser: bool = False
     # The instant the data is seen from (None: the wall clock). Hours after it, in each advertiser's
     # own time zone, have not happened yet: they have no delivery, and neither do later days.
     now: datetime | None = None

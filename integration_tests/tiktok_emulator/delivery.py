@@ -59,7 +59,11 @@ class Delivery:
         cached = self._totals.get(key, _MISSING)
         if cached is _MISSING:
             cached = None
-            if self.spec.start_date <= day <= self.spec.end_date:
+            if not self.spec.start_date <= day <= self.spec.end_date:
+                pass
+            elif not self.account_delivers(ad["advertiser_id"], day):
+                cached = self._late_conversion(ad, day)
+            else:
                 seed = self.spec.seed
                 ad_id = ad["ad_id"]
                 # Roughly one day in seven has no delivery at all for a given ad.
@@ -72,6 +76,26 @@ class Delivery:
                     cached.flags.writeable = False
             self._totals[key] = cached
         return cached
+
+    def account_delivers(self, advertiser_id: str, day: date) -> bool:
+        """Whether the advertiser has any delivery on the day (see `DatasetSpec.delivery_day_percent`)."""
+        percent = self.spec.delivery_day_percent
+        return percent >= 100 or seeded_hash(self.spec.seed, advertiser_id, day, "account") % 100 < percent
+
+    def _late_conversion(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
+        """On an idle account day, every `late_conversion_every`-th one: a conversion of one of its ads'
+        earlier clicks, which only the real_time_* metrics count on this day."""
+        step = self.spec.late_conversion_every
+        seed, advertiser_id = self.spec.seed, ad["advertiser_id"]
+        if not step or seeded_hash(seed, advertiser_id, day, "late") % step:
+            return None
+        if seeded_hash(seed, ad["ad_id"], day, "late") % 4:  # about one ad in four has one that day
+            return None
+        counters = np.zeros(len(catalog.COUNTERS), dtype=np.int64)
+        for name in ("real_time_conversion", "real_time_result"):
+            counters[catalog.COUNTERS.index(name)] = 1
+        counters.flags.writeable = False
+        return counters
 
     def ad_hours(self, ad: dict[str, Any], day: date) -> np.ndarray | None:
         """The day's counters spread over 24 local hours (24 rows that add up to the day so far: hours that

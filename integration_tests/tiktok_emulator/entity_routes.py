@@ -29,6 +29,9 @@ def entity_route(kind: str) -> Callable[[Emulator, Call], dict[str, Any]]:
             raise bad_param("exclude_field_types_in_response: Only NULL_FIELD is allowed.")
         query = entity_query(kind, filtering_object(call.params))
         selected = emu.dataset.select_entities(kind, adv_id, query)
+        selected = emu.listing_deletions.listed(
+            selected, f"{kind}_id", query, page_no, page_size, call.faults
+        )
         chunk, page_info = page(selected, page_no, page_size, call.faults)
         names = fields or all_fields
         items = [_item(entity, names, emu.sandbox, bool(exclude)) for entity in chunk]

@@ -46,9 +46,16 @@ class FaultPlan:
     # last rows of page p-1 come again at the top of page p. The inserted rows themselves sit on pages the
     # client has already read, so this read never sees them (the next one would). Must be < page_size.
     rows_inserted_per_page: int = 0
+    # Objects deleted while a client pages through a listing of campaigns, ad groups or ads: just before
+    # page 2 is served, this many of the objects page 1 served are deleted, so the later ones move up and
+    # offset paging never serves the first ones of page 2 to that client (`total_number` drops too). The
+    # first `listings_with_deletions` listings to reach page 2 see it; the deleted objects stay deleted
+    # (left out of listings that leave deleted objects out) while the plan is installed.
+    rows_deleted_between_pages: int = 0
+    listings_with_deletions: int = 1
     # When set, the per-request faults above (latency, spikes, HTTP errors, resets, codes, broken bodies)
     # hit only these paths, e.g. one endpoint that is down. Token revocation, QPS caps, `deny`, 40067
-    # and inserted rows are not per-request faults and apply everywhere regardless.
+    # and inserted or deleted rows are not per-request faults and apply everywhere regardless.
     only_paths: frozenset[str] = field(default_factory=frozenset)
     # Persistent refusals of one part of a sync, each answered as TikTok answers it:
     # (advertiser, path, day): 40001 on every request of that advertiser to that path whose date range
@@ -57,6 +64,11 @@ class FaultPlan:
     # (advertiser, metric): 40002 "Invalid metric fields" on any report/integrated/get/ request of that
     # advertiser asking for the metric, as TikTok refuses metrics an account's type does not offer.
     refuse_metrics: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    # (advertiser, store_id): a store whose authorization to the ad account is suspended (the shop
+    # unbound it, or the authorization lapsed): `gmv_max/store/list/` leaves it out and GMV Max reports
+    # on it are refused as for any store not authorized to the advertiser. Once restored, the store is
+    # listed again, with its report history.
+    unlisted_stores: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     # Paths answered with HTTP 404 (an endpoint not deployed in a region, or retired).
     not_found_paths: frozenset[str] = field(default_factory=frozenset)
     # Not a fault but TikTok's own rule, switchable for tests (see `report_cut`): a synchronous report
@@ -70,6 +82,12 @@ class FaultPlan:
     # TikTok in maintenance: every request in the first this many seconds after the plan was installed
     # is answered 60001.
     maintenance_seconds: float = 0
+    # TikTok computing a large synchronous report slower than the client waits: a report/integrated/get/
+    # request spanning more than `slow_report_days` days, or whose rows are about more than
+    # `slow_report_ids` ids (0: either rule off), is answered after `slow_report_ms`.
+    slow_report_days: int = 0
+    slow_report_ids: int = 0
+    slow_report_ms: int = 0
     report_cut_ids: int = TIKTOK_CUT_SIZE
     cut_total_counts: str = COUNT_AFTER_CUT
     cut_header: bool = True
@@ -89,6 +107,7 @@ class FaultPlan:
         )
         self.refuse_metrics = frozenset((str(adv), str(metric)) for adv, metric in self.refuse_metrics)
         self.not_found_paths = frozenset(str(path).lstrip("/") for path in self.not_found_paths)
+        self.unlisted_stores = frozenset((str(adv), str(store)) for adv, store in self.unlisted_stores)
 
     def applies_to(self, path: str) -> bool:
         """Whether the per-request faults hit a request to ``path``."""
@@ -101,6 +120,13 @@ class FaultPlan:
         path = path.lstrip("/")
         return any((advertiser_id, path, day) in self.deny_days for day in days)
 
+    def slow_report(self, days: int, ids: int) -> float:
+        """Seconds a report over `days` days and `ids` ids takes to compute (0: no slower than usual)."""
+        too_big = (self.slow_report_days and days > self.slow_report_days) or (
+            self.slow_report_ids and ids > self.slow_report_ids
+        )
+        return self.slow_report_ms / 1000 if too_big else 0.0
+
     def refused_metrics(self, advertiser_id: str, metrics: Iterable[str]) -> list[str]:
         return [metric for metric in metrics if (advertiser_id, metric) in self.refuse_metrics]
 
@@ -111,7 +137,7 @@ class FaultPlan:
         if unknown:
             raise ValueError(f"unknown fault fields: {sorted(unknown)}")
         values = dict(data)
-        for name in ("deny", "deny_days", "refuse_metrics"):
+        for name in ("deny", "deny_days", "refuse_metrics", "unlisted_stores"):
             if name in values:
                 values[name] = frozenset(tuple(entry) for entry in values[name])
         for name in ("only_paths", "not_found_paths"):
@@ -121,7 +147,7 @@ class FaultPlan:
 
     def to_dict(self) -> dict[str, Any]:
         data = dataclasses.asdict(self)
-        for name in ("deny", "deny_days", "refuse_metrics"):
+        for name in ("deny", "deny_days", "refuse_metrics", "unlisted_stores"):
             data[name] = sorted([list(entry) for entry in getattr(self, name)])
         for name in ("only_paths", "not_found_paths"):
             data[name] = sorted(getattr(self, name))

@@ -1,8 +1,8 @@
 """GMV Max (TikTok Shop ads): stores, campaigns and `gmv_max/report/get/`.
 
-Every advertiser gets `spec.gmv_max_stores` stores; the first has two Product GMV Max campaigns and
-one LIVE GMV Max campaign, any further store has none (a store moved to another account, or not
-ready). A Product campaign promotes SPUs (`item_group_id`), each shown through posts (`item_id`,
+Every advertiser gets `spec.gmv_max_stores` stores; the first `spec.gmv_max_active_stores` (one by
+default) each have two Product GMV Max campaigns and one LIVE GMV Max campaign, any further store has
+none (a store moved to another account, or not ready). A Product campaign promotes SPUs (`item_group_id`), each shown through posts (`item_id`,
 "-1" for the product card). Delivery is generated per (campaign, SPU, post, day) and every level of
 the report sums the same units, so the levels reconcile exactly.
 """
@@ -22,6 +22,7 @@ from .seeding import seeded_hash
 if TYPE_CHECKING:
     from .call import Call
     from .dataset import Dataset
+    from .faults import FaultPlan
     from .server import Emulator
 
 STORE_LIST_PATH = "gmv_max/store/list/"
@@ -139,14 +140,16 @@ class GmvMaxWorld:
         self.type_of: dict[str, str] = {}
         self.owner_of: dict[str, str] = {}
         numbers = {"store": 0, "campaign": 0, "spu": 0, "item": 0}
+        self.first_day, self.last_day = ds.start_date, ds.end_date
         created = f"{ds.days[0] - timedelta(days=40)} 09:00:00"
         for adv in ds.advertisers:
             stores, campaigns = [], []
             for s in range(ds.spec.gmv_max_stores):
                 numbers["store"] += 1
-                # Only the first store is active; it is the one with campaigns.
-                stores.append(build_store(seed, numbers["store"], adv, active=s == 0))
-                if s == 0:
+                # The active stores are the ones with campaigns.
+                active = s < ds.spec.gmv_max_active_stores
+                stores.append(build_store(seed, numbers["store"], adv, active=active))
+                if active:
                     campaigns.extend(
                         self._store_campaigns(adv["advertiser_id"], stores[-1], numbers, created)
                     )
@@ -189,6 +192,9 @@ class GmvMaxWorld:
     ) -> list[tuple[str, str, str, date, tuple]]:
         """Every (campaign, SPU, post, day, counters) of one store; LIVE campaigns as one unit each."""
         out = []
+        # Delivery only inside the dataset's data range, like classic delivery: never before the account
+        # or its campaigns existed.
+        days = tuple(day for day in days if self.first_day <= day <= self.last_day)
         for camp in self.campaigns.get(adv_id, []):
             cid = camp["campaign_id"]
             if self.store_of[cid] != store_id:
@@ -202,8 +208,15 @@ class GmvMaxWorld:
                         out.append((cid, spu, item, day, self.unit(cid, spu, item, day)))
         return out
 
-    def store_ids(self, adv_id: str) -> list[str]:
-        return [store["store_id"] for store in self.stores.get(adv_id, [])]
+    def store_ids(self, adv_id: str, faults: FaultPlan | None = None) -> list[str]:
+        """The stores authorized to the advertiser now (those a fault plan suspends are not)."""
+        return [store["store_id"] for store in self.listed_stores(adv_id, faults)]
+
+    def listed_stores(self, adv_id: str, faults: FaultPlan | None = None) -> list[dict[str, Any]]:
+        suspended = faults.unlisted_stores if faults else frozenset()
+        return [
+            store for store in self.stores.get(adv_id, []) if (adv_id, store["store_id"]) not in suspended
+        ]
 
 
 def _world(emu: Emulator) -> GmvMaxWorld:
@@ -222,7 +235,9 @@ def _advertiser(emu: Emulator, call: Call) -> str:
 def _route_stores(emu: Emulator, call: Call) -> dict[str, Any]:
     adv_id = _advertiser(emu, call)
     world = emu.dataset.gmv_max
-    return {"store_list": [dict(store) for store in world.stores.get(adv_id, [])] if world else []}
+    return {
+        "store_list": [dict(store) for store in world.listed_stores(adv_id, call.faults)] if world else []
+    }
 
 
 def _route_campaigns(emu: Emulator, call: Call) -> dict[str, Any]:
@@ -288,7 +303,7 @@ def _route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     adv_id = _advertiser(emu, call)
     _gmv_max_qps(emu, call.faults.gmv_max_qps_cap)
     world = _world(emu)
-    store_id = _one_authorized_store(p, world, adv_id)
+    store_id = _one_authorized_store(p, world, adv_id, call.faults)
     start, end = date_param(p, "start_date"), date_param(p, "end_date")
     if end < start:
         raise bad_param("end_date: Must not be earlier than start_date.")
@@ -310,14 +325,14 @@ def _gmv_max_qps(emu: Emulator, cap: int) -> None:
         )
 
 
-def _one_authorized_store(p: dict[str, str], world: GmvMaxWorld, adv_id: str) -> str:
+def _one_authorized_store(p: dict[str, str], world: GmvMaxWorld, adv_id: str, faults: FaultPlan) -> str:
     """`store_ids`: required, exactly one, a store the advertiser may promote."""
     if not p.get("store_ids"):
         raise bad_param("store_ids: parameter is required")
     store_ids = str_list(json_param(p, "store_ids", list, required=True), "store_ids")
     if len(store_ids) != 1:
         raise bad_param("store_ids: Exactly one store id is allowed.")
-    if store_ids[0] not in world.store_ids(adv_id):
+    if store_ids[0] not in world.store_ids(adv_id, faults):
         raise bad_param(f"store_ids: Store {store_ids[0]} is not authorized to advertiser {adv_id}.")
     return store_ids[0]
 

@@ -119,8 +119,12 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         for name, value in (headers or {}).items():
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            # The client stopped waiting (its read timeout) before a slow answer was ready.
+            self.close_connection = True
 
     def _json(self, status: int, payload: dict[str, Any]) -> None:
         self._send(status, "application/json", json.dumps(payload).encode())

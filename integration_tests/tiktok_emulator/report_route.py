@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from . import catalog, divergent, report_rules
@@ -46,6 +47,9 @@ def route_report(emu: Emulator, call: Call) -> dict[str, Any]:
     totals = report_rules.total_metrics(p, report_type, dimensions, level)
 
     aggregated = emu.dataset.aggregate(q)
+    slow = call.faults.slow_report(len(days), len({entry[0][0] for entry in aggregated}))
+    if slow:
+        time.sleep(slow)
     cap = call.faults.query_too_large_rows
     if cap and len(aggregated) > cap:
         raise ApiError(40067, QUERY_TOO_LARGE_MESSAGE)

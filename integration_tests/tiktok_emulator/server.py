@@ -31,6 +31,7 @@ from .faults import FaultPlan, hits
 from .handler import API_PREFIX, make_handler
 from .in_flight import InFlightMeter
 from .latency import ARRIVAL, PROCESSING, SLIDING, LatencyJitter, count_over_cap
+from .listing_deletions import ListingDeletions
 from .responses import JSON, NOT_FOUND, http_error
 from .routes import LISTING_KEYS, ROUTES
 
@@ -83,6 +84,7 @@ class Emulator:
         self.requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._faults = faults or FaultPlan()
+        self.listing_deletions = ListingDeletions()
         self._fault_n = 0
         self._plan_installed = time.monotonic()
         self._total = 0
@@ -141,6 +143,7 @@ class Emulator:
             self._faults = plan
             # A fresh plan counts its requests from zero, so "every Nth" stays predictable.
             self._fault_n = 0
+            self.listing_deletions.reset()
             self._plan_installed = time.monotonic()
             self._app_window.clear()
             self._adv_windows.clear()

@@ -3,6 +3,7 @@
 The CDK's APIBudget enforces the configured requests per second and per minute before each request.
 On top, TikTok's throttling answers (40100 and friends, which come back as HTTP 200) pause the whole
 client: every worker waits, instead of each one finding the limit on its own and retrying in step.
+An endpoint whose requests keep timing out is spaced wider on its own (`endpoint_pace`).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from typing import Any
 import requests
 from airbyte_cdk.sources.streams.call_rate import APIBudget, MovingWindowCallRatePolicy, Rate
 
+from ..cancel import CANCEL, CancelSwitch
 from . import run_limits
+from .endpoint_pace import EndpointPace
 from .envelope import envelope_of
-from .errors import RATE_LIMIT_CODES
+from .errors import RATE_LIMIT_CODES, request_context
 from .waits import retry_wait_scale
 
 FIRST_PAUSE_SECONDS = 1.0
@@ -37,7 +40,10 @@ WIDENING_HALF_LIFE_SECONDS = 600.0
 
 
 class AdaptiveBudget(APIBudget):
-    def __init__(self, requests_per_second: float, requests_per_minute: int) -> None:
+    def __init__(
+        self, requests_per_second: float, requests_per_minute: int, cancel: CancelSwitch = CANCEL
+    ) -> None:
+        """`cancel`: once it is cancelled, every wait for a turn ends at once and no call is let through."""
         # Calls are spaced evenly, one every 1/requests_per_second, instead of in bursts at the start of
         # each second: a fractional share of the app's budget (10 QPS split between 4 connections) then
         # never sends more than its share rounded up in any second. TikTok counts a request when it
@@ -49,6 +55,7 @@ class AdaptiveBudget(APIBudget):
         per_minute = Rate(limit=requests_per_minute, interval=timedelta(minutes=WINDOW_MARGIN))
         super().__init__(policies=[MovingWindowCallRatePolicy(rates=[per_second, per_minute], matchers=[])])
         self._lock = threading.Lock()
+        self._cancel = cancel
         self._paused_until = 0.0
         self._pause_scale = retry_wait_scale()
         self._next_pause = FIRST_PAUSE_SECONDS
@@ -57,6 +64,7 @@ class AdaptiveBudget(APIBudget):
         self._widening = 1.0
         self._widened_at = 0.0
         self._last_pause_at: float | None = None
+        self._endpoints = EndpointPace()
         self.throttled_responses = 0
         # Every request let through, retries included: what the read's progress counts.
         self.requests_sent = 0
@@ -69,15 +77,17 @@ class AdaptiveBudget(APIBudget):
                 wait = self._paused_until - time.monotonic()
             if wait <= 0:
                 break
-            time.sleep(wait)
+            self._cancel.wait(wait)
         with self._lock:
             now = time.monotonic()
             turn = max(now, self._next_call)
             self._next_call = turn + self._spacing * self._widening_at(now)
+        turn = self._endpoints.turn(_path_of(request), turn, self._spacing)
         if turn > now:
-            time.sleep(turn - now)
+            self._cancel.wait(turn - now)
         run_limits.CURRENT.check()
         super().acquire_call(request, block=block, timeout=timeout)
+        self._cancel.check()  # the last moment before the request leaves
         with self._lock:
             self.requests_sent += 1
 
@@ -100,6 +110,14 @@ class AdaptiveBudget(APIBudget):
             elif code == 0:
                 self._next_pause = FIRST_PAUSE_SECONDS
 
+    def timed_out(self, path: str) -> None:
+        """A request to `path` timed out: repeated timeouts slow that endpoint (see `endpoint_pace`)."""
+        self._endpoints.timed_out(path, time.monotonic())
+
+    def endpoint_slowing(self, path: str) -> float:
+        """How many times the run's spacing requests to `path` are spaced now."""
+        return self._endpoints.slowing(path, time.monotonic())
+
     def _widening_at(self, now: float) -> float:
         """The spacing's widening at `now`, worn off since the last throttling pause."""
         worn = 0.5 ** ((now - self._widened_at) / WIDENING_HALF_LIFE_SECONDS)
@@ -115,3 +133,7 @@ class AdaptiveBudget(APIBudget):
     def paused_for(self) -> float:
         with self._lock:
             return max(0.0, self._paused_until - time.monotonic())
+
+
+def _path_of(request: Any) -> str:
+    return request_context(request if isinstance(request, requests.PreparedRequest) else None)[0]

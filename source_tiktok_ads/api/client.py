@@ -19,7 +19,7 @@ from ..cdk_adapter import mount_transport
 from .auth import AccessTokenAuthenticator
 from .envelope import Envelope
 from .errors import TikTokBackoffStrategy, TikTokErrorHandler, gave_up, raise_for_stream_handled_code
-from .params import REQUEST_TIMEOUT, encode_params
+from .params import encode_params, request_timeout
 from .transport import TikTokTransport
 
 # A run's first requests (the advertiser lookup) give up on a host they cannot reach at all after this
@@ -68,7 +68,7 @@ class TikTokApi:
             _, response = client.send_request(
                 http_method="GET",
                 url=self._base_url + path,
-                request_kwargs={"timeout": REQUEST_TIMEOUT},
+                request_kwargs={"timeout": request_timeout()},
                 params=encode_params(params),
             )
         except AirbyteTracedException as error:

@@ -43,3 +43,9 @@ class EndpointBudget(APIBudget):
         super().update_from_response(request, response)
         if self.shared is not None:
             self.shared.update_from_response(request, response)
+
+    def timed_out(self, path: str) -> None:
+        """Repeated timeouts slow the endpoint in the shared budget, which paces every request."""
+        timed_out = getattr(self.shared, "timed_out", None)
+        if timed_out is not None:
+            timed_out(path)

@@ -11,7 +11,7 @@ import logging
 import random
 import time
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -29,12 +29,13 @@ from airbyte_cdk.sources.streams.http.exceptions import BaseBackoffException
 from airbyte_cdk.sources.streams.http.http_client import HttpClient
 from airbyte_cdk.utils.traced_exception import AirbyteTracedException
 
-from ..cdk_adapter import retried_request
+from ..cdk_adapter import quiet_handled_answers, retried_request
 from ..scrub import scrub
 from . import run_limits
 from .envelope import Envelope, envelope_of
 from .network import NetworkFailure, classify, host_of
 from .retry_log import reword_retry_logs
+from .timeouts import says_timeout, timed_out
 from .waits import retry_wait_scale
 
 API_PATH_MARKER = "/open_api/v1.3/"
@@ -52,6 +53,9 @@ PARAMETER_CODE = 40002
 QUERY_TOO_LARGE_CODE = 40067
 # Codes the stream resolves itself; the HTTP client hands the response over untouched.
 STREAM_HANDLED_CODES = frozenset({PERMISSION_CODE, QUERY_TOO_LARGE_CODE})
+# How the HTTP client's line about such an answer ends: a debug line, since the stream logs what it does
+# about the answer (or fails naming it).
+HANDLED_BY_STREAM = "; handled by the stream."
 
 REAUTHORIZE_HINT = (
     "Re-authorize the TikTok for Business app for this advertiser and put the new long-term token "
@@ -120,6 +124,15 @@ class QueryTooLarge(SliceRefused):
         )
 
 
+class QueryTimedOut(SliceRefused):
+    """A report request TikTok did not answer in time: the stream asks for less instead of the same again."""
+
+    def __init__(self, path: str, advertiser_id: str | None, what: str) -> None:
+        who = f" for advertiser {advertiser_id}" if advertiser_id else ""
+        message = f"TikTok did not answer a report request to {path}{who} in time ({what})."
+        super().__init__(message=message, internal_message=message, failure_type=FailureType.transient_error)
+
+
 class Unreachable(TikTokApiError):
     """TikTok's host could not be reached at all (refused, DNS, TLS, proxy, timeout): says which host,
     what failed and how to fix it."""
@@ -128,10 +141,10 @@ class Unreachable(TikTokApiError):
         self, failure: NetworkFailure, request: requests.PreparedRequest | None, tried: str, seconds: float
     ) -> None:
         path, _ = request_context(request)
-        host = host_of(request)
+        url = request.url if request is not None else None
         message = (
-            f"Cannot reach {host}: {failure.kind}. Gave up on {path} after {tried} in {seconds:.0f} s. "
-            f"{failure.fix}"
+            f"Cannot reach {host_of(request)}: {failure.kind}. Gave up on {path} after {tried} in "
+            f"{seconds:.0f} s. {failure.advice(url)}"
         )
         super().__init__(message=message, internal_message=message, failure_type=failure.failure_type)
 
@@ -157,7 +170,8 @@ def gave_up(error: AirbyteTracedException, client: HttpClient, seconds: float) -
     if envelope is not None and envelope.code == run_limits.MAINTENANCE_CODE:
         return run_limits.CURRENT.maintenance_outlasted(path, envelope.message, tried, seconds)
     # The last error's text may quote the request's URL, query string (and app secret) included.
-    message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {last}")
+    reason = str(last).removeprefix(f"{path}: ")
+    message = scrub(f"Gave up on {about} after {tried} in {seconds:.0f} s: {reason}")
     return TikTokApiError(
         message=message,
         internal_message=message,
@@ -199,7 +213,14 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(ResponseAction.SUCCESS)
     if code in STREAM_HANDLED_CODES:
         return ErrorResolution(
-            ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}; handled by the stream."
+            ResponseAction.IGNORE, None, f"{path}: {describe(envelope)}{HANDLED_BY_STREAM}"
+        )
+    if code not in RATE_LIMIT_CODES and says_timeout(envelope):
+        # "Internal service connection timeout. Please try again." under a code not documented [?].
+        return ErrorResolution(
+            ResponseAction.RETRY,
+            FailureType.transient_error,
+            f"TikTok timed out on {path}: {describe(envelope)}.",
         )
     if code in RATE_LIMIT_CODES:
         stop = run_limits.CURRENT.judge_throttle(envelope, path)
@@ -221,7 +242,7 @@ def resolve(response: requests.Response) -> ErrorResolution | None:
         return ErrorResolution(
             ResponseAction.FAIL,
             FailureType.config_error,
-            f"TikTok rejected the access token ({describe(envelope)}). {REAUTHORIZE_HINT}",
+            f"TikTok rejected the access token on {path} ({describe(envelope)}). {REAUTHORIZE_HINT}",
         )
     if code == PARAMETER_CODE:
         about = f" for advertiser {advertiser_id}" if advertiser_id else ""
@@ -247,11 +268,15 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
         max_retries: int = DEFAULT_MAX_RETRIES,
         max_time: timedelta = DEFAULT_MAX_TIME,
         network_retries: int | None = None,
+        on_timeout: Callable[[str], None] | None = None,
     ) -> None:
         """`network_retries`: how often a request that cannot reach the host at all is retried before
-        `Unreachable` is raised (None: as often as any other failure)."""
+        `Unreachable` is raised (None: as often as any other failure). `on_timeout`: told the path of
+        every request that timed out (the request budget slows an endpoint that keeps timing out)."""
         reword_retry_logs()
+        quiet_handled_answers(logger, (HANDLED_BY_STREAM,))
         self._network_retries = network_retries
+        self._on_timeout = on_timeout
         # Per request: (network failures so far, when the first one happened).
         self._network_failures: weakref.WeakKeyDictionary[requests.PreparedRequest, tuple[int, float]] = (
             weakref.WeakKeyDictionary()
@@ -279,6 +304,8 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
+        if self._on_timeout is not None and timed_out(response_or_exception):
+            self._on_timeout(request_context(request_of(response_or_exception))[0])
         if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
             resolution = resolve(response_or_exception)
             if resolution is not None:
@@ -287,7 +314,7 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
             failure = classify(response_or_exception)
             if failure is not None:
                 return self._unreachable(response_or_exception, failure)
-        return super().interpret_response(response_or_exception)
+        return with_endpoint(super().interpret_response(response_or_exception), response_or_exception)
 
     def _unreachable(self, error: requests.RequestException, failure: NetworkFailure) -> ErrorResolution:
         """Retried like any transient failure, with a message naming the host and the fix (never the
@@ -298,7 +325,33 @@ class TikTokErrorHandler(HttpStatusErrorHandler):
             if count >= self._network_retries:
                 raise Unreachable(failure, request, f"{count + 1} attempts", time.monotonic() - first)
             self._network_failures[request] = (count + 1, first)
-        return ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(host_of(request)))
+        url = request.url if request is not None else None
+        resolution = ErrorResolution(ResponseAction.RETRY, failure.failure_type, failure.describe(url))
+        return with_endpoint(resolution, error)
+
+
+def with_endpoint(
+    resolution: ErrorResolution, response_or_exception: requests.Response | Exception | None
+) -> ErrorResolution:
+    """`resolution` with its message led by the API path the answer was to: the CDK's messages for HTTP
+    statuses and transport errors (`HTTP Status Code: 500. Error: Internal server error.`) name none."""
+    request = getattr(response_or_exception, "request", None)
+    if not resolution.error_message or not isinstance(getattr(request, "url", None), str):
+        return resolution
+    path, _ = request_context(request)
+    if path in resolution.error_message:
+        return resolution
+    return ErrorResolution(
+        resolution.response_action, resolution.failure_type, f"{path}: {resolution.error_message}"
+    )
+
+
+def request_of(
+    response_or_exception: requests.Response | Exception | None,
+) -> requests.PreparedRequest | None:
+    """The request an answer or a failure was for, when known."""
+    request = getattr(response_or_exception, "request", None)
+    return request if isinstance(request, requests.PreparedRequest) else None
 
 
 class TikTokBackoffStrategy(BackoffStrategy):

@@ -18,6 +18,9 @@ from airbyte_cdk.models import FailureType
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 CHECK_BASE_URL = "Check base_url (leave it empty to use TikTok's own API)"
+# Where a fix names the traffic a firewall must let out ("HTTPS (port 443)"), taken from the URL.
+TRAFFIC = "<traffic>"
+DEFAULT_PORTS = {"https": 443, "http": 80}
 _VERIFY_DETAIL = re.compile(r"certificate verify failed: ([^(')\"\]]+)")
 
 
@@ -29,8 +32,12 @@ class NetworkFailure:
     # (proxy, CA bundle) needs a change before any attempt can succeed.
     failure_type: FailureType = FailureType.transient_error
 
-    def describe(self, host: str) -> str:
-        return f"Cannot reach {host}: {self.kind}. {self.fix}"
+    def advice(self, url: str | None) -> str:
+        """The fix, with the traffic to allow named by `url`'s scheme and port."""
+        return self.fix.replace(TRAFFIC, traffic_of(url))
+
+    def describe(self, url: str | None) -> str:
+        return f"Cannot reach {host_of_url(url)}: {self.kind}. {self.advice(url)}"
 
 
 TLS_FIX = (
@@ -48,15 +55,15 @@ DNS = NetworkFailure(
 )
 REFUSED = NetworkFailure(
     "the connection was refused",
-    f"{CHECK_BASE_URL} and that a firewall allows outbound HTTPS (port 443) to this host.",
+    f"{CHECK_BASE_URL} and that a firewall allows outbound {TRAFFIC} to this host.",
 )
 TIMED_OUT = NetworkFailure(
     "connecting timed out",
-    "A firewall may be dropping the traffic: allow outbound HTTPS (port 443) to this host.",
+    f"A firewall may be dropping the traffic: allow outbound {TRAFFIC} to this host.",
 )
 NO_ROUTE = NetworkFailure(
     "there is no network route to this host",
-    "Check the network of the connector's machine and that outbound HTTPS (port 443) is allowed.",
+    f"Check the network of the connector's machine and that outbound {TRAFFIC} is allowed.",
 )
 _DNS_WORDS = (
     "name or service not known",
@@ -69,9 +76,22 @@ _DNS_WORDS = (
 
 
 def host_of(request: requests.PreparedRequest | None) -> str:
-    if request is None or not request.url:
-        return "TikTok"
-    return urlsplit(request.url).hostname or "TikTok"
+    return host_of_url(request.url if request is not None else None)
+
+
+def host_of_url(url: str | None) -> str:
+    return (urlsplit(url).hostname if url else None) or "TikTok"
+
+
+def traffic_of(url: str | None) -> str:
+    """`HTTPS (port 443)` for TikTok's API, `HTTP (port 8080)` for `http://host:8080/…`."""
+    parts = urlsplit(url or "")
+    scheme = parts.scheme.lower() if parts.scheme.lower() in DEFAULT_PORTS else "https"
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:  # a port that is not a number: the URL itself is the problem, named elsewhere
+        port = DEFAULT_PORTS[scheme]
+    return f"{scheme.upper()} (port {port})"
 
 
 def classify(error: BaseException) -> NetworkFailure | None:

@@ -7,7 +7,15 @@ from typing import Any
 
 import orjson
 
+from .waits import read_timeout
+
 REQUEST_TIMEOUT = (10.0, 120.0)  # (connect, read) seconds; big report pages can take a while to compute.
+
+
+def request_timeout() -> tuple[float, float]:
+    """`REQUEST_TIMEOUT`, its read timeout shortened when the environment asks (see `waits`)."""
+    connect, read = REQUEST_TIMEOUT
+    return connect, read_timeout(read)
 
 
 def encode_params(params: Mapping[str, Any]) -> dict[str, str]:

@@ -1,7 +1,7 @@
 """The CDK logs every retry our backoff strategy schedules as "UserDefinedBackoffException: Rate limit
 exceeded. Retrying in N seconds.", whatever the failure was: a refused connection or an HTTP 500 would
 read as throttling. This filter puts the error handler's own message (which names what failed) in
-place of "Rate limit exceeded"; the wait is kept.
+place of "Rate limit exceeded"; the wait is kept, rounded to a tenth of a second.
 """
 
 from __future__ import annotations
@@ -23,10 +23,18 @@ class RetryLogWording(logging.Filter):
         # The CDK logs from its backoff handler, while the exception being retried is handled.
         error = sys.exc_info()[1]
         if isinstance(error, BaseBackoffException) and str(error):
-            wait = record.msg.rsplit("Retrying in ", 1)[-1]
-            record.msg = f"{str(error).rstrip('.')}. Retrying in {wait}"
+            record.msg = f"{str(error).rstrip('.')}. Retrying in {rounded_wait(record.msg)}"
             record.args = None
         return True
+
+
+def rounded_wait(line: str) -> str:
+    """`1.9 s.` for the CDK's `… Retrying in 1.929867626685667 seconds.`"""
+    wait = line.rsplit("Retrying in ", 1)[-1]
+    try:
+        return f"{float(wait.split()[0]):.1f} s."
+    except (ValueError, IndexError):  # not the CDK's wording: kept as it is
+        return wait
 
 
 RETRY_LOG_WORDING = RetryLogWording()

@@ -26,6 +26,8 @@ class Feed(ListingHelpers):
         # The page the reader holds, until it is done with it.
         self._handed_out: PageItem | None = None
         self._cancelled = threading.Event()
+        # Set when the whole run stops: the reader raises it instead of taking the next page.
+        self._interrupted: BaseException | None = None
         self.permits = permits
         self.pages_ahead: PagesAhead | None = None
 
@@ -67,9 +69,16 @@ class Feed(ListingHelpers):
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return
+                break
             if isinstance(item, PageItem) and item.holds_permit:
                 self.permits.release()
+        if self._interrupted is not None:
+            self._queue.put(SliceFailed(self._interrupted))  # wakes a reader waiting for the next item
+
+    def interrupt(self, error: BaseException) -> None:
+        """The reader raises `error` at once, even while it waits, whatever pages are queued before it."""
+        self._interrupted = error
+        self.cancel()
 
     @property
     def cancelled(self) -> bool:
@@ -78,6 +87,8 @@ class Feed(ListingHelpers):
     def __iter__(self) -> Iterator[object]:
         while True:
             item = self._queue.get()
+            if self._interrupted is not None:
+                raise self._interrupted
             if isinstance(item, SliceEnd):
                 return
             if isinstance(item, SliceFailed):

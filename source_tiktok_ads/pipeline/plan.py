@@ -17,8 +17,10 @@ from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.connector_state_manager import ConnectorStateManager
 from airbyte_cdk.sources.streams import Stream
 
+from ..advertisers import AdvertiserDirectory
 from ..api.budget import WINDOW_MARGIN
 from ..config import DEFAULT_START_DATE, TikTokAdsConfig
+from ..reports.skipped import REASONS, SkippedRequests
 from ..reports.stream import ReportStream
 from ..streams.base import TikTokStream
 from .progress import count, counted, duration
@@ -51,12 +53,19 @@ class ReadPlan:
     topview_probes: set[str] = field(default_factory=set)
     # Report slices of advertisers whose report days start at the default start date.
     backfill_requests: int = 0
+    # Report requests left out because their answer is known to be empty, by reason.
+    skipped: SkippedRequests = field(default_factory=SkippedRequests)
+    # Where the buying-type look-ups made while planning are known.
+    directory: AdvertiserDirectory | None = None
 
     def add(self, stream: TikTokStream, slices: list[Mapping[str, Any] | None]) -> None:
         # Estimated first: an estimate may ask TikTok and fail, and then the stream adds nothing.
         costs = [stream.fewest_requests(piece) for piece in slices]
         self.streams += 1
         self.slices += len(slices)
+        if isinstance(stream, ReportStream):
+            self.skipped.merge(stream.skipped)
+            self.directory = stream.context.directory
         first_day: dict[str, str] = {}
         for piece, requests in zip(slices, costs, strict=True):
             self.slice_requests += requests
@@ -72,8 +81,14 @@ class ReadPlan:
                     self.backfill_requests += requests
 
     def min_requests(self, requests_made: int) -> int:
-        """`requests_made`: those already sent while planning (the advertiser lookups)."""
-        return requests_made + self.slice_requests + BUYING_TYPE_PROBES * len(self.topview_probes)
+        """`requests_made`: those already sent while planning (the advertiser lookups, and the buying-type
+        look-ups and activity queries some report streams make to plan their windows)."""
+        return requests_made + self.slice_requests + self.probes_pending()
+
+    def probes_pending(self) -> int:
+        if self.directory is None:
+            return BUYING_TYPE_PROBES * len(self.topview_probes)
+        return sum(self.directory.probes_pending(advertiser_id) for advertiser_id in self.topview_probes)
 
     def lines(self, config: TikTokAdsConfig, requests_made: int) -> list[str]:
         requests = self.min_requests(requests_made)
@@ -84,6 +99,15 @@ class ReadPlan:
             f"{counted(self.slices, 'slice')}, at least {counted(requests, 'request')}, about {duration(seconds)} "
             f"at {rate:g} requests/s"
         ]
+        if self.skipped.total:
+            reasons = ", ".join(
+                f"{count(self.skipped.by_reason[reason])} {reason}"
+                for reason in REASONS
+                if self.skipped.by_reason[reason]
+            )
+            lines.append(
+                f"Skipped {counted(self.skipped.total, 'report request')} whose answer can only be empty: {reasons}."
+            )
         if (
             self.backfill_requests
             and "start_date" not in config.model_fields_set

@@ -11,6 +11,10 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..cancel import Cancelled
 
 PROGRESS_INTERVAL_SECONDS = 30.0
 # Lets a demo or a test watch progress more often than a sync needs to.
@@ -101,6 +105,14 @@ class ReadProgress:
     def final_line(self) -> str:
         return f"Read done: {self._counts()} in {duration(self._clock() - self._started)}"
 
+    def cancelled_line(self, cancelled: Cancelled) -> str:
+        """The last line of a cancelled read: not a finished one."""
+        return (
+            f"Read cancelled by {cancelled.signal_name} after {duration(self._clock() - self._started)}: "
+            f"{self._counts()}. The state messages emitted cover the records emitted; the next sync "
+            "goes on from there."
+        )
+
     def _counts(self) -> str:
         return (
             f"{count(self.slices_done)}/{counted(self.slices, 'slice')}, {counted(self.records, 'record')}, "
@@ -121,12 +133,13 @@ class ReadProgress:
         self._thread = threading.Thread(target=self._log_periodically, name="tiktok-progress", daemon=True)
         self._thread.start()
 
-    def finish(self) -> None:
+    def finish(self, log: bool = True) -> None:
         """Stop the timer and log the final counts (also when the read failed: they say how far it got)."""
         self._stopped.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        self._logger.info(self.final_line())
+        if log:
+            self._logger.info(self.final_line())
 
     def _log_periodically(self) -> None:
         while not self._stopped.wait(self._interval):

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import ExitStack
 
 from airbyte_cdk.models import AirbyteStateMessage, ConfiguredAirbyteCatalog
 from airbyte_cdk.sources.streams import Stream
 
 from ..api.budget import WINDOW_MARGIN, AdaptiveBudget
+from ..cancel import CANCEL, CancelSwitch
 from ..streams.base import SyncContext, TikTokStream
 from .encoder import OutputEncoder
 from .plan import ReadPlan, plan_read
@@ -19,12 +21,22 @@ from .workers import Prefetcher
 
 class ReadSession:
     def __init__(
-        self, context: SyncContext, prefetcher: Prefetcher, progress: ReadProgress, logger: logging.Logger
+        self,
+        context: SyncContext,
+        prefetcher: Prefetcher,
+        progress: ReadProgress,
+        logger: logging.Logger,
+        cancel: CancelSwitch = CANCEL,
     ) -> None:
         self._context = context
         self._logger = logger
         self._prefetcher = prefetcher
         self._progress = progress
+        self._cancel = cancel
+        # A cancel stops the reader and the workers at once; the run's last line then gives the counts.
+        self._on_cancel = ExitStack()
+        self._on_cancel.enter_context(cancel.on_cancel(lambda: prefetcher.interrupt(cancel.error())))
+        cancel.describe = progress.cancelled_line
 
     @classmethod
     def start(
@@ -58,8 +70,10 @@ class ReadSession:
         return cls(context, prefetcher, progress, logger)
 
     def finish(self) -> None:
-        """Logs the final counts and stops the workers (also when the read failed)."""
-        self._progress.finish()
+        """Logs the final counts and stops the workers (also when the read failed). A cancelled read
+        leaves its counts to the run's last line."""
+        self._on_cancel.close()
+        self._progress.finish(log=not self._cancel.cancelled)
         if self._context.transport is not None:
             self._logger.info(self._context.transport.in_flight.summary())
         self._context.progress = None

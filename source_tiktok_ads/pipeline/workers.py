@@ -117,6 +117,8 @@ class Prefetcher:
         # The feed being read; a reader that stops early (a record limit, an error) leaves its worker
         # waiting to hand over the next page, so it is released when the next slice is taken.
         self._current: Feed | None = None
+        # Set when the read was stopped (`interrupt`): raised by every later `take`.
+        self._interrupted: BaseException | None = None
 
     def plan(self, entries: Iterable[tuple[SliceKey, SlicePages]]) -> None:
         with self._lock:
@@ -131,6 +133,8 @@ class Prefetcher:
         """The feed of a planned slice (None: not planned, fetch it directly). Planned slices before it
         that were never taken belong to a stream that stopped early: they are cancelled."""
         with self._lock:
+            if self._interrupted is not None:
+                raise self._interrupted
             position = self._position.get(key)
             if position is None or position < self._consumed_up_to:
                 return None
@@ -149,6 +153,15 @@ class Prefetcher:
             self.permits.set_current(feed)
             self._fill()
             return feed
+
+    def interrupt(self, error: BaseException) -> None:
+        """Stops the read at once: the reader raises `error`, and no worker starts another request."""
+        with self._lock:
+            self._interrupted = error
+            current = self._current
+        if current is not None:
+            current.interrupt(error)
+        self.close()
 
     def close(self) -> None:
         with self._lock:

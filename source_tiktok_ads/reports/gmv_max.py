@@ -7,7 +7,9 @@ TikTok's GMV Max report differs from `report/integrated/get/` in ways that shape
   promotion type, spelled `PRODUCT` / `LIVE` here, unlike the campaign listing);
 - its own metric names (`cost`, `orders`, `gross_revenue`, `roi`);
 - its own per-app rate bucket, on top of the app's global one (`EndpointBudget`).
-Rows are keyed by advertiser, store and the request's dimensions; every row carries both ids.
+Rows are keyed by advertiser, store and the request's dimensions; every row carries both ids. Slices
+are (advertiser, store, window), and each store has its own cursor (`state.StoreCursors`): a store
+listed for the first time is read from the start date, whatever the advertiser's other stores reached.
 """
 
 from __future__ import annotations
@@ -16,14 +18,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from airbyte_cdk.models import SyncMode
 from airbyte_cdk.sources.streams.call_rate import APIBudget
 
 from ..advertisers import chunks
 from ..api.endpoint_budget import EndpointBudget
+from ..api.errors import AccessDenied
+from ..state import StoreCursors
 from ..streams.base import SyncContext, last_page_of
 from ..streams.gmv_max import GmvMaxStores
 from . import gmv_max_metrics as metrics
 from .own_endpoint import EndpointReportDefinition, EndpointReportStream
+from .stream import UNDATED
+from .windows import local_today, windows
 
 GMV_MAX_REPORT_PATH = "gmv_max/report/get/"
 LEVEL_NAMES = {"campaign_id": "campaign", "item_group_id": "SPU", "item_id": "creative"}
@@ -96,6 +103,7 @@ class GmvMaxReportStream(EndpointReportStream):
         self.stores = stores
         self._budget = budget
         super().__init__(context, definition)
+        self._cursors = StoreCursors(definition.time_dimension or "")
 
     def request_budget(self) -> APIBudget | None:
         return self._budget
@@ -117,25 +125,58 @@ class GmvMaxReportStream(EndpointReportStream):
             params["filtering"] = filtering
         return params
 
+    def plan_slices(
+        self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
+    ) -> Iterable[Mapping[str, Any] | None]:
+        """(advertiser, store, window) slices, each store from its own cursor."""
+        cursors: StoreCursors = self._cursors  # type: ignore[assignment]
+        for advertiser in self.context.directory.details().values():
+            advertiser_id = advertiser.advertiser_id
+            if advertiser.unknown_because:
+                yield {"advertiser_id": advertiser_id, UNDATED: advertiser.unknown_because}
+                continue
+            try:
+                store_ids = self.stores.store_ids(advertiser_id)
+            except AccessDenied:
+                # One slice without a store: reading it raises the refusal, named for this advertiser.
+                yield {"advertiser_id": advertiser_id}
+                continue
+            cursors.spread(advertiser_id, store_ids)
+            today = local_today(advertiser.timezone, self._now)
+            _, end = self._date_range(advertiser_id, today, sync_mode)
+            self._stamps[advertiser_id] = self._stamp(advertiser, end)
+            for store_id in store_ids:
+                partition = {"advertiser_id": advertiser_id, "store_id": store_id}
+                start, end = self._date_range(partition, today, sync_mode)
+                for window_start, window_end in windows(start, end, self.definition.max_window_days):
+                    yield {
+                        **partition,
+                        "start_date": window_start.isoformat(),
+                        "end_date": window_end.isoformat(),
+                    }
+
     def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
-        # One request per store (and parent-id chunk); an advertiser without GMV Max stores costs only
-        # the store lookup.
+        # One request per parent-id chunk of the slice's store.
         parents = self.definition.parent_filters  # type: ignore[attr-defined]
         advertiser_id = stream_slice["advertiser_id"]
-        for store_id in self.stores.store_ids(advertiser_id):
-            piece = {**stream_slice, "store_id": store_id}
-            if not parents:
-                yield piece
+        store_id = stream_slice.get("store_id")
+        if store_id is None:
+            # The advertiser's stores could not be listed: the refusal (kept by the directory) fails
+            # this slice.
+            self.stores.store_ids(advertiser_id)
+            return
+        if not parents:
+            yield stream_slice
+            return
+        campaign_ids = self.stores.campaign_ids(advertiser_id, store_id, PRODUCT_LISTING_TYPE)
+        for campaigns in chunks(campaign_ids, MAX_FILTER_IDS):
+            if "item_group_ids" not in parents:
+                yield {**stream_slice, "campaign_ids": campaigns}
                 continue
-            campaign_ids = self.stores.campaign_ids(advertiser_id, store_id, PRODUCT_LISTING_TYPE)
-            for campaigns in chunks(campaign_ids, MAX_FILTER_IDS):
-                if "item_group_ids" not in parents:
-                    yield {**piece, "campaign_ids": campaigns}
-                    continue
-                for groups in chunks(
-                    self._item_group_ids({**piece, "campaign_ids": campaigns}), MAX_FILTER_IDS
-                ):
-                    yield {**piece, "campaign_ids": campaigns, "item_group_ids": groups}
+            for groups in chunks(
+                self._item_group_ids({**stream_slice, "campaign_ids": campaigns}), MAX_FILTER_IDS
+            ):
+                yield {**stream_slice, "campaign_ids": campaigns, "item_group_ids": groups}
 
     def _item_group_ids(self, piece: Mapping[str, Any]) -> list[str]:
         """The SPUs with delivery in the window: the creative level needs them as a filter."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import requests
@@ -21,7 +21,17 @@ from airbyte_cdk.models import FailureType
 from airbyte_cdk.sources.streams.http.error_handlers import ErrorResolution, ResponseAction
 
 from ..api.envelope import envelope_of
-from ..api.errors import PARAMETER_CODE, SliceRefused, TikTokErrorHandler, describe, request_context
+from ..api.errors import (
+    HANDLED_BY_STREAM,
+    PARAMETER_CODE,
+    SliceRefused,
+    TikTokErrorHandler,
+    describe,
+    request_context,
+    request_of,
+)
+from ..api.timeouts import timed_out
+from .timeout_shrink import shrinkable_by_date, timed_out_query
 
 
 class ParameterRejected(Exception):
@@ -41,16 +51,26 @@ class ParameterRejected(Exception):
 
 
 class ReportErrorHandler(TikTokErrorHandler):
-    """The shared policy, except that a 40002 is handed to the report stream, which may heal it."""
+    """The shared policy, except that a 40002 is handed to the report stream, which may heal it, and a
+    window of several days that timed out is handed back to be read in halves (`timeout_shrink`)."""
+
+    def __init__(self, logger: logging.Logger, on_timeout: Callable[[str], None] | None = None) -> None:
+        super().__init__(logger, on_timeout=on_timeout)
 
     def interpret_response(
         self, response_or_exception: requests.Response | Exception | None = None
     ) -> ErrorResolution:
+        if timed_out(response_or_exception):
+            request = request_of(response_or_exception)
+            resolution = super().interpret_response(response_or_exception)  # tells the budget's pace
+            if request is not None and shrinkable_by_date(request):
+                raise timed_out_query(request, resolution.error_message or "timed out")
+            return resolution
         if isinstance(response_or_exception, requests.Response) and response_or_exception.ok:
             envelope = envelope_of(response_or_exception)
             if envelope.problem is None and envelope.code == PARAMETER_CODE:
                 return ErrorResolution(
-                    ResponseAction.IGNORE, None, f"{describe(envelope)}; handled by the stream."
+                    ResponseAction.IGNORE, None, f"{describe(envelope)}{HANDLED_BY_STREAM}"
                 )
         return super().interpret_response(response_or_exception)
 

@@ -15,13 +15,20 @@ check, the rows already emitted for the window dropped from each (they share `EM
 
 The listing is a report rather than `campaign/get/` because it has the report's own scope: the
 buying-type filter, deleted objects, and only what has rows in the window.
+
+The parts that were read whole are remembered (`split_memory`): the stream's later windows of the same
+advertiser are asked for directly in those groups, after one listing of their campaigns.
+
+Each split window is logged at debug level; the stream's splits are summed up in one line at the end
+of the run (`cut_summaries`).
 """
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -29,7 +36,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..api.cut_notice import CUT_NOTICE
-from .report_cut import CUT_SIZE, CutTooFine, ReportCut, window_label
+from . import report_cut
+from .report_cut import CUT, CutTooFine, ReportCut, window_label
+from .split_memory import ID_FILTERS, PARENT_CAMPAIGN, LearnedSplit, SplitMemory, chunks, learned_filters
 from .windows import halves
 
 if TYPE_CHECKING:
@@ -40,9 +49,8 @@ if TYPE_CHECKING:
 # at most 100 ids, which is the most an ad-group part is given here.
 CAMPAIGN_IDS_PER_PART = 30
 ADGROUP_IDS_PER_PART = 100
-# Request-slice keys: a part's id filter ({"campaign_ids": [...]} or {"adgroup_ids": [...]}); the kind
-# of object whose ids a request lists ("campaign" or "adgroup"); the tally of one cut window.
-ID_FILTERS = "_id_filters"
+# Request-slice keys, besides `ID_FILTERS` (a part's id filter): the kind of object whose ids a request
+# lists ("campaign" or "adgroup"); the tally of one cut window.
 ID_LISTING = "_id_listing"
 CUT_TALLY = "_cut_tally"
 LISTING_LEVELS = {"campaign": "AUCTION_CAMPAIGN", "adgroup": "AUCTION_ADGROUP"}
@@ -85,6 +93,8 @@ class CutTally:
     """What splitting one cut window cost, for the line that says it was split away."""
 
     why: str
+    # What the window met: TikTok's cut, or its 40067 for a report that cannot be split by date.
+    problem: str = CUT
     parts: int = 0
     listings: int = 0
     ways: list[str] = field(default_factory=list)
@@ -92,6 +102,10 @@ class CutTally:
     def way(self, how: str) -> None:
         if how not in self.ways:
             self.ways.append(how)
+
+
+def _met(tally: CutTally) -> str:
+    return "TikTok cut the report" if tally.problem == CUT else "the report was too large for TikTok"
 
 
 def groups(ids: list[str], most: int) -> list[list[str]]:
@@ -117,26 +131,128 @@ class CutSplit:
         # Only a report with a time dimension keeps its rows apart when its window is split by date.
         self.by_time = by_time
         self.logger = logger
+        self.memory = SplitMemory()
+        self._lock = threading.Lock()
+        # What the run's splits cost, for the stream's summary line.
+        self.windows: dict[str, int] = {}
+        self.parts_read = 0
+        self.listings = 0
+
+    def recalls(self, request_slice: Mapping[str, Any]) -> LearnedSplit | None:
+        """The split learned for a slice not yet split by id (None: none, or the slice is a part)."""
+        if ID_FILTERS in request_slice or ID_LISTING in request_slice:
+            return None
+        return self.memory.recall(request_slice)
+
+    def read_learned(
+        self,
+        window: CompleteWindow,
+        request_slice: Mapping[str, Any],
+        plan: LearnedSplit,
+        convert: Convert,
+        helpers: ListingHelpers,
+    ) -> Iterator[Any]:
+        """The window asked for directly in the groups that worked for an earlier one (`split_memory`)."""
+        tally = request_slice.get(CUT_TALLY)
+        root = tally is None
+        if tally is None:
+            tally = CutTally("split as learned from an earlier window")
+            request_slice = {**request_slice, CUT_TALLY: tally}
+        tally.way("as learned")
+        campaigns = self.list_ids(window, request_slice, "campaign", tally.why, helpers, none_is_cut=False)
+
+        def adgroups_of(split: list[str]) -> list[str]:
+            return self._list_adgroups(window, request_slice, split, helpers)
+
+        filters = learned_filters(plan, campaigns, adgroups_of, CAMPAIGN_IDS_PER_PART, ADGROUP_IDS_PER_PART)
+        for id_filter in filters:
+            yield from self._read_part(
+                window, {**request_slice, ID_FILTERS: id_filter}, tally, convert, helpers
+            )
+        if root:
+            self._done(request_slice, tally)
+
+    def _list_adgroups(
+        self,
+        window: CompleteWindow,
+        request_slice: Mapping[str, Any],
+        campaigns: list[str],
+        helpers: ListingHelpers,
+    ) -> list[str]:
+        """The ad groups of `campaigns` with rows in the slice's scope: listed for many campaigns at once,
+        and for fewer at a time where that listing is itself cut."""
+        tally: CutTally = request_slice[CUT_TALLY]
+        listed: list[str] = []
+        for group in chunks(campaigns, ADGROUP_IDS_PER_PART):
+            scope = {**request_slice, ID_FILTERS: {"campaign_ids": group}}
+            try:
+                listed += self.list_ids(window, scope, "adgroup", tally.why, helpers, none_is_cut=False)
+            except CutTooFine:
+                if len(group) == 1:
+                    raise
+                middle = len(group) // 2
+                listed += self._list_adgroups(window, request_slice, group[:middle], helpers)
+                listed += self._list_adgroups(window, request_slice, group[middle:], helpers)
+        return listed
+
+    def _read_part(
+        self,
+        window: CompleteWindow,
+        part: dict[str, Any],
+        tally: CutTally,
+        convert: Convert,
+        helpers: ListingHelpers,
+    ) -> Iterator[Any]:
+        tally.parts += 1
+        before = tally.parts
+        yield from window.read(part, convert, helpers)
+        if tally.parts == before and ID_FILTERS in part:
+            # Read whole, not split any further: the next windows are asked for in this group.
+            self.memory.learn(part)
+
+    def _done(self, request_slice: Mapping[str, Any], tally: CutTally) -> None:
+        advertiser_id = str(request_slice["advertiser_id"])
+        with self._lock:
+            self.windows[advertiser_id] = self.windows.get(advertiser_id, 0) + 1
+            self.parts_read += tally.parts
+            self.listings += tally.listings
+        self.logger.debug(
+            f"{self.stream_name}: advertiser {advertiser_id}, {window_label(request_slice)}: "
+            f"{_met(tally)} ({tally.why}); split away in {tally.parts} parts "
+            f"({', then '.join(tally.ways)}; {tally.listings} listing requests), every row read."
+        )
+
+    def summary(self) -> str | None:
+        """One line for the run's split windows of this stream (None: none was split)."""
+        with self._lock:
+            if not self.windows:
+                return None
+            split = sum(self.windows.values())
+            advertisers = ", ".join(sorted(self.windows))
+            return (
+                f"{self.stream_name}: TikTok cut (or found too large) {split} report window(s) of advertiser(s) "
+                f"{advertisers}; split away in {self.parts_read} parts and {self.listings} listing requests, "
+                "every row read."
+            )
 
     def read_parts(
-        self, window: CompleteWindow, cut: ReportCut, convert: Convert, helpers: ListingHelpers
+        self,
+        window: CompleteWindow,
+        cut: ReportCut,
+        convert: Convert,
+        helpers: ListingHelpers,
+        problem: str = CUT,
     ) -> Iterator[Any]:
         request_slice = cut.request_slice
         tally = request_slice.get(CUT_TALLY)
         root = tally is None
         if tally is None:
-            tally = CutTally(cut.why)
+            tally = CutTally(cut.why, problem)
             request_slice = {**request_slice, CUT_TALLY: tally}
         for part in self.parts(window, request_slice, cut.why, helpers):
-            tally.parts += 1
-            yield from window.read(part, convert, helpers)
+            yield from self._read_part(window, part, tally, convert, helpers)
         if root:
-            self.logger.info(
-                f"{self.stream_name}: advertiser {request_slice['advertiser_id']}, "
-                f"{window_label(request_slice)}: TikTok cut the report ({tally.why}); split away in "
-                f"{tally.parts} parts ({', then '.join(tally.ways)}; {tally.listings} listing requests), "
-                "every row read."
-            )
+            self._done(request_slice, tally)
 
     def parts(
         self, window: CompleteWindow, request_slice: dict[str, Any], why: str, helpers: ListingHelpers
@@ -155,14 +271,17 @@ class CutSplit:
             tally.way("by campaign" if name == "campaign_ids" else "by ad group")
             return [{**request_slice, ID_FILTERS: {name: group}} for group in groups(ids, len(ids))]
         if name == "adgroup_ids" or (name == "campaign_ids" and self.data_level == "AUCTION_CAMPAIGN"):
-            raise CutTooFine(self.stream_name, request_slice, f"{name} {ids}", why)
+            raise CutTooFine(self.stream_name, request_slice, f"{name} {ids}", why, tally.problem)
         kind = "adgroup" if name == "campaign_ids" else "campaign"
         listed = self.list_ids(window, request_slice, kind, why, helpers)
         if kind == "campaign" and len(listed) == 1 and self.data_level != "AUCTION_CAMPAIGN":
             return self.parts(window, {**request_slice, ID_FILTERS: {"campaign_ids": listed}}, why, helpers)
         tally.way("by campaign" if kind == "campaign" else "by ad group")
         most = CAMPAIGN_IDS_PER_PART if kind == "campaign" else ADGROUP_IDS_PER_PART
-        return [{**request_slice, ID_FILTERS: {f"{kind}_ids": group}} for group in groups(listed, most)]
+        parent = {PARENT_CAMPAIGN: ids[0]} if kind == "adgroup" else {}
+        return [
+            {**request_slice, **parent, ID_FILTERS: {f"{kind}_ids": group}} for group in groups(listed, most)
+        ]
 
     def list_ids(
         self,
@@ -171,8 +290,12 @@ class CutSplit:
         kind: str,
         why: str,
         helpers: ListingHelpers,
+        none_is_cut: bool = True,
     ) -> list[str]:
-        """The ids of `kind` with rows in the scope of `request_slice` (its dates, buying type, filter)."""
+        """The ids of `kind` with rows in the scope of `request_slice` (its dates, buying type, filter).
+
+        `none_is_cut`: a listing of none means the ids could not be listed (true of a window TikTok
+        cut, which has rows; not of a window read in learned groups without asking for it whole)."""
         tally: CutTally = request_slice[CUT_TALLY]
         listing = {**request_slice, ID_LISTING: kind}
         dimension = f"{kind}_id"
@@ -189,8 +312,19 @@ class CutSplit:
 
         for _ in window.read_unchecked(listing, collect, helpers):
             tally.listings += 1
-        if notices or len(found) >= CUT_SIZE or not found:
+        if notices or len(found) >= report_cut.CUT_SIZE or (none_is_cut and not found):
             # Too many to list whole (or none listed at all): the parts could not cover every id.
             what = f"its {kind} list ({len(found):,} {kind}s listed)"
-            raise CutTooFine(self.stream_name, request_slice, what, why)
+            raise CutTooFine(self.stream_name, request_slice, what, why, tally.problem)
         return list(found)
+
+
+def cut_summaries(streams: Iterable[Any]) -> list[str]:
+    """One line per report stream whose windows were split in the run."""
+    lines = []
+    for stream in streams:
+        split = getattr(getattr(stream, "window_read", None), "cut_split", None)
+        line = split.summary() if isinstance(split, CutSplit) else None
+        if line:
+            lines.append(line)
+    return lines

@@ -70,6 +70,12 @@ class EndpointReportStream(ReportStream):
     def path(self, **kwargs: Any) -> str:
         return self.path_name
 
+    @property
+    def follows_advertiser_delivery(self) -> bool:
+        # Whether the advertiser-level BASIC report counts these endpoints' delivery (GMV Max, Smart+
+        # materials) is not documented [?]: their days are all read.
+        return False
+
     def request_slices(self, stream_slice: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
         yield stream_slice
 

@@ -18,6 +18,10 @@ from ..api.errors import SliceRefused
 
 # Ids per synchronous report request before TikTok cuts; a module constant so tests can lower it.
 CUT_SIZE = 20_000
+# What a window split in parts by id met: TikTok's id cut, or its 40067 for a report whose window
+# cannot be split by date (the same split reads it in smaller parts).
+CUT = "cut"
+TOO_LARGE = "too large"
 # The dimensions a cut counts, most specific first: a row's id is the first of these it has.
 ID_DIMENSIONS = ("ad_id", "adgroup_id", "campaign_id")
 
@@ -56,10 +60,17 @@ class ReportCut(Exception):
 class CutTooFine(SliceRefused):
     """A part still cut at the finest split there is: its window is left unread, never short."""
 
-    def __init__(self, stream: str, request_slice: Mapping[str, Any], what: str, why: str) -> None:
+    def __init__(
+        self, stream: str, request_slice: Mapping[str, Any], what: str, why: str, problem: str = CUT
+    ) -> None:
+        tail = (
+            "TikTok's asynchronous report tasks are not cut."
+            if problem == CUT
+            else "The next sync asks for it again; fewer metrics make each request smaller."
+        )
         message = (
             f"{stream}: TikTok's synchronous report of advertiser {request_slice['advertiser_id']} for "
-            f"{window_label(request_slice)} is cut even for {what} ({why}); its rows cannot all be read "
-            "there, so the window is left unread. TikTok's asynchronous report tasks are not cut."
+            f"{window_label(request_slice)} is {problem} even for {what} ({why}); its rows cannot all be "
+            f"read there, so the window is left unread. {tail}"
         )
         super().__init__(message=message, internal_message=message, failure_type=FailureType.system_error)

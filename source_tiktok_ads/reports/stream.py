@@ -20,13 +20,16 @@ from ..advertisers import Advertiser
 from ..api.errors import SliceRefused
 from ..config import DataLevel
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
-from ..state import AdvertiserCursors
+from ..state import AdvertiserCursors, Where
 from ..streams.base import FetchedPage, SyncContext, TikTokStream
+from .day_plan import covering_windows, days_to_ask, last_settled_day
 from .definitions import STATUS_FIELD_BY_LEVEL, ReportDefinition
 from .healing import MetricHealing, ReportErrorHandler, raise_if_rejected
 from .id_split import CutSplit, cut_query
+from .lifespan import first_report_day
 from .records import RecordBuilder, report_json_schema
 from .row_context import RowStamp, first_provisional_day
+from .skipped import BEFORE_CREATION, WITHOUT_DELIVERY, SkippedRequests
 from .window_read import EMITTED_KEYS, CompleteWindow
 from .windows import MAX_DAYS_NO_TIME_DIMENSION, local_today, windows
 
@@ -101,6 +104,8 @@ class ReportStream(TikTokStream, CheckpointMixin):
         )
         # Per advertiser, made when its slices are planned: the fields every record of it gets.
         self._stamps: dict[str, RowStamp] = {}
+        # The requests the planned slices leave out, and why (for the plan line).
+        self.skipped = SkippedRequests()
         super().__init__(context)
 
     @property
@@ -131,56 +136,136 @@ class ReportStream(TikTokStream, CheckpointMixin):
     def get_json_schema(self) -> Mapping[str, Any]:
         return self._schema
 
+    def read(self, *args: Any, **kwargs: Any) -> Iterable[Any]:
+        try:
+            yield from super().read(*args, **kwargs)
+        finally:
+            # Once per stream: windows read side by side may each find a refused metric of one advertiser.
+            self.metric_healing.announce(self.logger)
+
     def path(self, **kwargs: Any) -> str:
         return REPORT_PATH
 
     def get_error_handler(self) -> ReportErrorHandler:
-        return ReportErrorHandler(self.logger)
+        return ReportErrorHandler(self.logger, on_timeout=self.timeout_listener())
 
     # --- slices -------------------------------------------------------------------------------------
 
     def plan_slices(
         self, *, sync_mode: SyncMode, cursor_field: list[str] | None = None, stream_state: Any = None
     ) -> Iterable[Mapping[str, Any] | None]:
+        self.skipped = SkippedRequests()
+        # Per advertiser: its one slice, or its dated range (first day, last day, today) to cut in windows.
+        planned: list[dict[str, Any] | tuple[Advertiser, date, date, date]] = []
         for advertiser in self.context.directory.details().values():
             if advertiser.unknown_because:
                 # Its report days cannot be dated: one slice that fails, naming why, and makes no request.
-                yield {"advertiser_id": advertiser.advertiser_id, UNDATED: advertiser.unknown_because}
+                planned.append(
+                    {"advertiser_id": advertiser.advertiser_id, UNDATED: advertiser.unknown_because}
+                )
                 continue
             today = local_today(advertiser.timezone, self._now)
             if self.definition.uses_query_lifetime:
                 self._stamps[advertiser.advertiser_id] = RowStamp(advertiser, None, None)
-                yield {"advertiser_id": advertiser.advertiser_id}
+                planned.append({"advertiser_id": advertiser.advertiser_id})
                 continue
             start, end = self._date_range(advertiser.advertiser_id, today, sync_mode)
             self._stamps[advertiser.advertiser_id] = self._stamp(advertiser, end)
-            for window_start, window_end in windows(start, end, self.definition.max_window_days):
-                yield {
-                    "advertiser_id": advertiser.advertiser_id,
-                    "start_date": window_start.isoformat(),
-                    "end_date": window_end.isoformat(),
-                }
+            planned.append((advertiser, start, end, today))
+        ranges = [entry for entry in planned if isinstance(entry, tuple)]
+        self._ask_delivery_days(ranges)
+        for entry in planned:
+            if isinstance(entry, dict):
+                yield entry
+            else:
+                yield from self._advertiser_windows(*entry)
+
+    @property
+    def follows_advertiser_delivery(self) -> bool:
+        """Whether the stream's rows exist only on days its advertiser delivered, so that the days it did
+        not can be left out: every dated report of `report/integrated/get/` but the advertiser-level
+        daily one without breakdowns, which is read whole (its rows are the account's own days)."""
+        definition = self.definition
+        if not definition.time_dimension:
+            return False
+        return not (
+            definition.data_level == DataLevel.AUCTION_ADVERTISER
+            and definition.time_dimension == "stat_time_day"
+            and not definition.breakdowns
+        )
+
+    def _skippable_span(
+        self, advertiser: Advertiser, start: date, end: date, today: date
+    ) -> tuple[date, date]:
+        """The days of the range that may be skipped when quiet: settled ones, from the creation day."""
+        cursor_after = self._cursor_after(advertiser.advertiser_id, end)
+        settled = last_settled_day(first_provisional_day(cursor_after, self.config.attribution_window), today)
+        return first_report_day(advertiser, start), min(end, settled)
+
+    def _ask_delivery_days(self, ranges: list[tuple[Advertiser, date, date, date]]) -> None:
+        delivery = self.context.delivery_days
+        if delivery is None or not self.follows_advertiser_delivery:
+            return
+        spans = {
+            advertiser.advertiser_id: self._skippable_span(advertiser, *dates)
+            for advertiser, *dates in ranges
+        }
+        delivery.prepare({advertiser_id: span for advertiser_id, span in spans.items() if span[0] <= span[1]})
+
+    def _advertiser_windows(
+        self, advertiser: Advertiser, start: date, end: date, today: date
+    ) -> Iterator[dict[str, Any]]:
+        """The advertiser's windows from the later of `start` and its creation day, without the settled
+        days it did not deliver on; what is left out is counted by reason (see `skipped`)."""
+        max_days = self.definition.max_window_days
+        first = first_report_day(advertiser, start)
+        from_creation = windows(first, end, max_days)
+        planned = from_creation
+        delivery = self.context.delivery_days
+        if delivery is not None and self.follows_advertiser_delivery and first <= end:
+            quiet = delivery.quiet_days(
+                advertiser.advertiser_id, self._skippable_span(advertiser, start, end, today)
+            )
+            planned = covering_windows(days_to_ask(first, end, quiet), max_days)
+        requests = self._window_requests(advertiser)
+        if first > start:
+            unbounded = len(windows(start, end, max_days))
+            self.skipped.add(BEFORE_CREATION, requests * (unbounded - len(from_creation)))
+        self.skipped.add(WITHOUT_DELIVERY, requests * (len(from_creation) - len(planned)))
+        for window_start, window_end in planned:
+            yield {
+                "advertiser_id": advertiser.advertiser_id,
+                "start_date": window_start.isoformat(),
+                "end_date": window_end.isoformat(),
+            }
+
+    def _window_requests(self, advertiser: Advertiser) -> int:
+        """What one window of the advertiser costs at the least (buying-type listings included)."""
+        return self.fewest_requests({"advertiser_id": advertiser.advertiser_id})
 
     def _stamp(self, advertiser: Advertiser, end: date) -> RowStamp:
         time_dimension = self.definition.time_dimension
         if not time_dimension:
             return RowStamp(advertiser, None, None)
-        # The cursor this sync leaves once it completes: the saved one or the range's last day, whichever
-        # is later; the next incremental sync resumes from it.
-        saved = self._cursors.get(advertiser.advertiser_id)
-        cursor_after = max(end, date.fromisoformat(saved[:10])) if saved else end
+        cursor_after = self._cursor_after(advertiser.advertiser_id, end)
         return RowStamp(
             advertiser, time_dimension, first_provisional_day(cursor_after, self.config.attribution_window)
         )
 
-    def _date_range(self, advertiser_id: str, today: date, sync_mode: SyncMode) -> tuple[date, date]:
+    def _cursor_after(self, partition: Where, end: date) -> date:
+        """The cursor this sync leaves once it completes: the saved one or the range's last day, whichever
+        is later; the next incremental sync resumes from it."""
+        saved = self._cursors.get(partition)
+        return max(end, date.fromisoformat(saved[:10])) if saved else end
+
+    def _date_range(self, partition: Where, today: date, sync_mode: SyncMode) -> tuple[date, date]:
         config = self.config
         end = min(config.end_date, today) if config.end_date else today
         if not self.definition.time_dimension:
             # A range query without a time dimension sums over the longest span TikTok accepts.
             return max(config.start_date, end - timedelta(days=MAX_DAYS_NO_TIME_DIMENSION - 1)), end
         start = config.start_date
-        saved = self._cursors.get(advertiser_id) if sync_mode == SyncMode.incremental else None
+        saved = self._cursors.get(partition) if sync_mode == SyncMode.incremental else None
         if saved:
             resume_from = date.fromisoformat(saved[:10]) - timedelta(days=config.attribution_window)
             # A cursor beyond `end` (e.g. a hand-edited future state) yields no window at all.
@@ -271,12 +356,12 @@ class ReportStream(TikTokStream, CheckpointMixin):
         yield from super().read_slice_pages(sync_mode, stream_slice, stream_state)
         if self.definition.time_dimension:
             # Moves only while every earlier window of the advertiser in this run was read completely.
-            self._cursors.advance(stream_slice["advertiser_id"], self._cursor_value(stream_slice["end_date"]))
+            self._cursors.advance(stream_slice, self._cursor_value(stream_slice["end_date"]))
 
     def left_unread(self, stream_slice: Mapping[str, Any], refused: SliceRefused) -> None:
         super().left_unread(stream_slice, refused)
         if "advertiser_id" in stream_slice:
-            self._cursors.hold(stream_slice["advertiser_id"])
+            self._cursors.hold(stream_slice)
 
     def _cursor_value(self, last_day: str) -> str:
         # Same format as the field: a day for daily reports, the day's last hour for hourly ones.

@@ -14,7 +14,11 @@ through `CompleteWindow`, it yields converted pages such that:
   the window is asked for again (`MetricHealing`); a refusal after a page was handed over is the user's
   to fix;
 - a window TikTok finds too large (40067) is read as two halves, each with the same guarantees, unless a
-  page was already handed over or the window is a single day;
+  page was already handed over or the window is a single day; a report without a time dimension (a
+  lifetime query, or one summed over its window) is read in parts by id instead (`id_split`), since its
+  halves' rows would share keys and the second half's be dropped as repeats;
+- a window of several days that timed out (`timeout_shrink`) is read as two halves the same way, even
+  after a page was handed over: the halves' rows already emitted are not emitted again;
 - a listing TikTok cut at its id limit (`report_cut`) is read again in parts (`id_split`), each with
   the same guarantees; a part still cut at the finest split fails the window.
 
@@ -32,12 +36,13 @@ from typing import Any
 from airbyte_cdk.models import FailureType
 
 from ..api.cut_notice import CUT_NOTICE
-from ..api.errors import QueryTooLarge, SliceRefused
+from ..api.errors import QueryTimedOut, QueryTooLarge, SliceRefused
 from ..pipeline.listing import NO_HELPERS, ListingHelpers
+from .definitions import TIME_DIMENSION
 from .healing import MetricHealing, ParameterRejected, rejection_error
 from .id_split import CutSplit
 from .keyless_rows import RowsWithoutKey
-from .report_cut import CutTooFine, ReportCut, cut_seen, id_dimension_index
+from .report_cut import TOO_LARGE, CutTooFine, ReportCut, cut_seen, id_dimension_index
 from .windows import halves
 
 # Request-slice key of the set of row keys emitted by the slice's earlier requests.
@@ -148,16 +153,27 @@ class CompleteWindow:
         self.read_unchecked = read_unchecked
         self.logger = logger
         self.cut_split = cut_split
+        # Only a report with a time dimension keeps its rows apart when its window is split by date.
+        self.by_time = any(name in TIME_DIMENSION.values() for name in self.dimensions)
+        # Parts by id keep rows apart only when each row is about one id (not advertiser-level rows).
+        self.splits_by_id = cut_split is not None and id_dimension_index(self.dimensions) is not None
 
     def read(
         self, request_slice: Mapping[str, Any], convert: Convert, helpers: ListingHelpers = NO_HELPERS
     ) -> Iterator[Any]:
-        """The converted pages of one listing, whole; metrics refused on the way are dropped and announced."""
+        """The converted pages of one listing, whole; metrics refused on the way are dropped (the stream
+        announces them once it is read, so that each advertiser gets one warning whatever the timing)."""
         healing = self.healing
         advertiser_id = str(request_slice["advertiser_id"])
         if EMITTED_KEYS not in request_slice:
             # Shared by the parts of a window read again in parts, whose rows overlap.
             request_slice = {**request_slice, EMITTED_KEYS: set()}
+        learned = self.cut_split.recalls(request_slice) if self.cut_split is not None else None
+        if learned is not None:
+            # An earlier window of the advertiser had to be split: this one is asked for in its groups.
+            assert self.cut_split is not None
+            yield from self.cut_split.read_learned(self, request_slice, learned, convert, helpers)
+            return
         for _ in range(healing.max_rounds):
             # Every page of one listing asks for the same metrics, even if another worker drops one meanwhile.
             asked = healing.metrics(advertiser_id)
@@ -170,15 +186,14 @@ class CompleteWindow:
             except ParameterRejected as rejection:
                 self._drop_refused(rejection, asked, fetched_a_page, advertiser_id)
                 continue
-            except QueryTooLarge as too_large:
-                yield from self.read_halves(asking, fetched_a_page, too_large, convert, helpers)
+            except (QueryTooLarge, QueryTimedOut) as too_large:
+                yield from self.read_smaller(asking, fetched_a_page, too_large, convert, helpers)
             except ReportCut as cut:
                 if self.cut_split is None:
                     raise CutTooFine(
                         self.stream_name, cut.request_slice, "the whole window", cut.why
                     ) from None
                 yield from self.cut_split.read_parts(self, cut, convert, helpers)
-            healing.announce(self.logger)
             return
         raise AssertionError("unreachable: every round drops at least one metric")
 
@@ -190,23 +205,41 @@ class CompleteWindow:
         if fetched_a_page or not self.healing.drop(rejection, asked, advertiser_id):
             raise rejection_error(rejection) from None
 
-    def read_halves(
+    def read_smaller(
         self,
         request_slice: Mapping[str, Any],
         fetched_a_page: bool,
-        too_large: QueryTooLarge,
+        refusal: QueryTooLarge | QueryTimedOut,
         convert: Convert,
         helpers: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
-        """The window TikTok found too large, read as two halves (each split again if need be)."""
-        # TikTok decides "too large" before paging; if it ever came after a page was handed over,
-        # re-reading halves would duplicate rows, so fail instead of guessing.
+        """The window TikTok found too large or did not answer in time, read in smaller parts: halves by
+        date (each split again if need be), or parts by id for a report without a time dimension."""
         start, end = request_slice.get("start_date"), request_slice.get("end_date")
-        if fetched_a_page or start is None or start == end:
-            raise too_large
-        self.logger.info(
-            f"{self.stream_name}: window {start}..{end} too large for TikTok; splitting it in two."
-        )
+        timed_out = isinstance(refusal, QueryTimedOut)
+        # TikTok decides "too large" before paging; if it ever came after a page was handed over, the
+        # parts would be read under a count that already failed once, so fail instead of guessing.
+        if fetched_a_page and not timed_out:
+            raise refusal
+        if self.by_time and start is not None and start != end:
+            problem = "timed out" if timed_out else "too large for TikTok"
+            self.logger.info(f"{self.stream_name}: window {start}..{end} {problem}; splitting it in two.")
+            yield from self._read_halves(request_slice, start, end, convert, helpers)
+        elif not (self.by_time or timed_out) and self.splits_by_id:
+            cut = ReportCut(request_slice, refusal.internal_message or refusal.message)
+            assert self.cut_split is not None
+            yield from self.cut_split.read_parts(self, cut, convert, helpers, TOO_LARGE)
+        else:
+            raise refusal
+
+    def _read_halves(
+        self,
+        request_slice: Mapping[str, Any],
+        start: str,
+        end: str,
+        convert: Convert,
+        helpers: ListingHelpers,
+    ) -> Iterator[Any]:
         for part_start, part_end in halves(date.fromisoformat(start), date.fromisoformat(end)):
             part = {**request_slice, "start_date": part_start.isoformat(), "end_date": part_end.isoformat()}
             yield from self.read(part, convert, helpers)

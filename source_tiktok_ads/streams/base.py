@@ -7,7 +7,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 from airbyte_cdk.models import FailureType, SyncMode
@@ -30,7 +30,7 @@ from ..api.errors import (
     gave_up,
     raise_for_stream_handled_code,
 )
-from ..api.params import REQUEST_TIMEOUT, encode_params
+from ..api.params import encode_params, request_timeout
 from ..api.transport import TikTokTransport
 from ..cdk_adapter import AdaptedHttpStream
 from ..config import TikTokAdsConfig
@@ -42,6 +42,9 @@ from ..pipeline.workers import Prefetcher, slice_key
 from ..scrub import scrub
 from ..unread import UnreadParts
 from .string_ids import IdPlan, id_plan, with_string_ids
+
+if TYPE_CHECKING:
+    from ..reports.activity import DeliveryDays
 
 MAX_PAGE_SIZE = 1000
 # A page of records, or the same page already written as RECORD lines on the worker.
@@ -65,6 +68,8 @@ class SyncContext:
     encoder: OutputEncoder = MESSAGE_PER_RECORD
     # Under every request of the run: the in-flight gate and the one-piece body read.
     transport: TikTokTransport | None = None
+    # Which days each advertiser delivered on (see `reports.activity`); None: every day is read.
+    delivery_days: DeliveryDays | None = None
 
 
 def next_page_from_page_info(
@@ -172,13 +177,17 @@ class TikTokStream(AdaptedHttpStream, ABC):
         return self.context.config
 
     def get_error_handler(self) -> ErrorHandler | None:
-        return TikTokErrorHandler(self.logger)
+        return TikTokErrorHandler(self.logger, on_timeout=self.timeout_listener())
+
+    def timeout_listener(self) -> Callable[[str], None] | None:
+        """Where this stream's timeouts are told: its budget, which slows an endpoint that keeps timing out."""
+        return getattr(self.request_budget(), "timed_out", None)
 
     def get_backoff_strategy(self) -> BackoffStrategy | list[BackoffStrategy] | None:
         return TikTokBackoffStrategy()
 
     def request_kwargs(self, **kwargs: Any) -> Mapping[str, Any]:
-        return {"timeout": REQUEST_TIMEOUT}
+        return {"timeout": request_timeout()}
 
     @abstractmethod
     def query(self, stream_slice: Mapping[str, Any]) -> dict[str, Any]:
@@ -419,7 +428,8 @@ class TikTokStream(AdaptedHttpStream, ABC):
         except SliceRefused as refused:
             if isinstance(refused, AccessDenied):
                 with_scope_hint(refused)
-            self.logger.error(refused.message)
+            # A warning: the stream goes on, and its error at the end names every slice it left.
+            self.logger.warning(refused.message)
             self.left_unread(stream_slice or {}, refused)
         if self.context.progress is not None:
             self.context.progress.slice_done(self.fewest_requests(stream_slice))

@@ -21,12 +21,15 @@ from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..state import AdvertiserCursors
 from ..timestamps import utc_timestamp
 from .base import MAX_PAGE_SIZE, SyncContext, TikTokStream
+from .listing_count import ListingCount
 from .listing_cut import ListingCut
 
 # TopView (RESERVATION_TOP_VIEW) objects are only returned when asked for alone, and the default
 # filter leaves them out, so campaigns, ad groups and ads are listed once per group.
 BUYING_TYPE_GROUPS: tuple[tuple[str, ...], ...] = (("AUCTION", "RESERVATION_RF"), ("RESERVATION_TOP_VIEW",))
 CURSOR_FIELD = "modify_time"
+# A listing that changed underfoot and came short is read once more (see `listing_count`).
+MAX_READINGS = 2
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,20 @@ class AdvertiserObjectStream(TikTokStream):
         convert: Callable[[Mapping[str, Any]], Any],
         listing: ListingHelpers = NO_HELPERS,
     ) -> Iterator[Any]:
-        cut = ListingCut(self.name, request_slice, self.records_field)
-        yield from super().fetch_listing(request_slice, cut.watching(convert), listing)
-        cut.verify()
+        count = ListingCount(self.name, request_slice, self.records_field, self.kind.id_field)
+        while True:
+            cut = ListingCut(self.name, request_slice, self.records_field)
+            yield from super().fetch_listing(request_slice, cut.watching(count.watching(convert)), listing)
+            cut.verify()
+            if not count.short:
+                return
+            if count.readings == MAX_READINGS:
+                raise count.refusal()
+            self.logger.info(
+                f"{self.name}: the listing of advertiser {request_slice.get('advertiser_id')} changed while it was "
+                f"paged through ({count.describe()}); reading it once more."
+            )
+            count.start_reading()
 
     def request_slices(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         """The listings that together return every object of one advertiser."""

@@ -26,6 +26,7 @@ from ..pipeline.listing import NO_HELPERS, ListingHelpers
 from ..reports.windows import windows
 from .base import SyncContext, TikTokStream
 from .entities import AdvertiserObjectStream, EntityKind
+from .instant_page_pairs import RefusedPairs
 
 PIXELS = EntityKind(
     "pixels", "pixel/list/", "pixel_id", ("create_time",), records_field="pixels", page_size=20
@@ -39,50 +40,6 @@ PIXEL_IDS_PER_REQUEST = 10
 PIXEL_STATS_WINDOW_DAYS = 30
 
 INSTANT_PAGE_PATH = "pixel/instant_page/event/"
-# The endpoint documents two objective types; source-tiktok-marketing asks ten and gets rows for some of
-# the undocumented ones, so all ten are asked: a refused one costs a skipped request, a missing one lost
-# rows. WEB_CONVERSIONS is documented as an alias answering with CONVERSIONS data. The eight beyond the
-# documented two are TikTok's campaign objective types; that they are exactly the ten Airbyte sends is
-# our reading, not checked against its manifest [?].
-INSTANT_PAGE_OBJECTIVES: tuple[str, ...] = (
-    "CONVERSIONS",
-    "APP_PROMOTION",
-    "WEB_CONVERSIONS",
-    "REACH",
-    "TRAFFIC",
-    "VIDEO_VIEWS",
-    "LEAD_GENERATION",
-    "ENGAGEMENT",
-    "PRODUCT_SALES",
-    "RF_REACH",
-)
-# Which goals each objective accepts here is not documented [?], so every goal Airbyte knows is asked
-# for, and TikTok's 40002 for a combination it does not offer is skipped (TikTok's documented answer
-# to an invalid combination).
-INSTANT_PAGE_GOALS: tuple[str, ...] = (
-    "CLICK",
-    "CONVERT",
-    "INSTALL",
-    "IN_APP_EVENT",
-    "SHOW",
-    "REACH",
-    "LEAD_GENERATION",
-    "CONVERSATION",
-    "FOLLOWERS",
-    "PAGE_VISIT",
-    "VALUE",
-    "AUTOMATIC_VALUE_OPTIMIZATION",
-    "GMV",
-    "PURCHASES",
-    "INITIATE_CHECKOUTS",
-    "MT_LIVE_ROOM",
-    "PRODUCT_CLICK_IN_LIVE",
-    "ENGAGED_VIEW",
-    "ENGAGED_VIEW_FIFTEEN",
-    "TRAFFIC_LANDING_PAGE_VIEW",
-    "DESTINATION_VISIT",
-    "PREFERRED_LEAD",
-)
 
 
 class PixelsStream(AdvertiserObjectStream):
@@ -208,7 +165,7 @@ class SkippedCombinations:
     def __init__(self, stream_name: str, advertiser_id: str, asked: int) -> None:
         self._stream_name = stream_name
         self._advertiser_id = advertiser_id
-        self._asked = asked
+        self.asked = asked
         # Per skipped pair: the ways its reason reads.
         self._skipped: list[list[str]] = []
 
@@ -230,7 +187,7 @@ class SkippedCombinations:
     def summary(self) -> str:
         reasons = "; ".join(f'{count}: "{reason}"' for reason, count in self.by_reason().most_common())
         return (
-            f"{self._stream_name}: advertiser {self._advertiser_id}: TikTok refused {self.count} of {self._asked} "
+            f"{self._stream_name}: advertiser {self._advertiser_id}: TikTok refused {self.count} of {self.asked} "
             f"objective/goal combinations as not offered; they were skipped ({reasons})."
         )
 
@@ -239,7 +196,7 @@ class SkippedCombinations:
         request than like a quiet account."""
         if not self.count:
             return
-        logger.log(logging.WARNING if self.count == self._asked else logging.INFO, self.summary())
+        logger.log(logging.WARNING if self.count == self.asked else logging.INFO, self.summary())
 
 
 class PixelInstantPageEvents(TikTokStream):
@@ -256,6 +213,10 @@ class PixelInstantPageEvents(TikTokStream):
     @property
     def is_resumable(self) -> bool:
         return False
+
+    def __init__(self, context: SyncContext) -> None:
+        self._refusals = RefusedPairs()
+        super().__init__(context)
 
     def path(self, **kwargs: Any) -> str:
         return INSTANT_PAGE_PATH
@@ -279,25 +240,46 @@ class PixelInstantPageEvents(TikTokStream):
     def request_slices(self, stream_slice: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         return [
             {**stream_slice, "objective_type": objective, "optimization_goal": goal}
-            for objective in INSTANT_PAGE_OBJECTIVES
-            for goal in INSTANT_PAGE_GOALS
+            for objective, goal in self._refusals.pairs_to_ask()
         ]
+
+    def fewest_requests(self, stream_slice: Mapping[str, Any] | None) -> int:
+        # How many pairs an advertiser asks depends on what the run learns first (see RefusedPairs).
+        return 1
 
     def fetch_pages(
         self, stream_slice: Mapping[str, Any], listing: ListingHelpers = NO_HELPERS
     ) -> Iterator[Page]:
-        combinations = self.request_slices(stream_slice)
-        skipped = SkippedCombinations(self.name, stream_slice["advertiser_id"], len(combinations))
-        for combination in combinations:
+        # The first advertiser asks every pair; the others wait for it and ask only the pairs it was served.
+        # The learning read keeps its few pages until it is done, so that no page permit is waited for
+        # while other advertisers wait for it.
+        with self._refusals.lock:
+            learned = None if self._refusals.settled else list(self._fetch_pairs(stream_slice, learns=True))
+        yield from learned if learned is not None else self._fetch_pairs(stream_slice, learns=False)
+
+    def _fetch_pairs(self, stream_slice: Mapping[str, Any], learns: bool) -> Iterator[Page]:
+        refusals = self._refusals
+        asked = 0
+        skipped = SkippedCombinations(self.name, stream_slice["advertiser_id"], 0)
+        for objective, goal in refusals.pairs_to_ask():
+            if learns and not refusals.worth_asking(objective, goal):
+                continue
+            combination = {**stream_slice, "objective_type": objective, "optimization_goal": goal}
+            asked += 1
             _, response = self._fetch_next_page(combination, {}, None)
             envelope = envelope_of(response)
             if envelope.problem is None and envelope.code == PARAMETER_CODE:
                 skipped.skip(combination, envelope.message)
+                if learns:
+                    refusals.refused(objective, goal, envelope.message)
                 continue
             items = raise_for_stream_handled_code(response).data.get(self.records_field) or []
             records = self.records_of(items, combination, self.transform)
             del response, envelope, items  # a suspended generator keeps its locals: hold only the records
             yield records
+        skipped.asked = asked
+        if learns:
+            refusals.settle()
         skipped.log(self.logger)
 
 

@@ -18,6 +18,9 @@ ACCOUNT_PROFILES: tuple[AccountProfile, ...] = (
     ("Asia/Tokyo", "Asia/Tokyo", "JPY", "JP", 150, ("JP", "KR", "TW", "SG"), ("1850147", "1853908")),
 )
 
+# Days (at least) between an account's creation and the first day of the data range.
+ACCOUNT_AGE_DAYS = 100
+
 # The same zones as bare offsets (none of them observes daylight saving time).
 OFFSET_NAMES = {"Etc/GMT+8": "UTC-08:00", "Europe/Moscow": "UTC+03:00", "Asia/Tokyo": "UTC+09:00"}
 
@@ -32,7 +35,11 @@ def build_advertiser(
     if spec.offset_timezone_names:
         tz = OFFSET_NAMES[tz]
     adv_id = make_id(0, seed, a + 1)
-    created = range_start - timedelta(days=400 + a * 17)
+    # Some weeks before its data starts, and before every object it owns (campaigns, audiences, creatives
+    # and stores are created at most ACCOUNT_AGE_DAYS before the data range): no delivery precedes it.
+    created = range_start - timedelta(
+        days=ACCOUNT_AGE_DAYS + a % 7, seconds=seeded_hash(seed, adv_id) % 86400
+    )
     adv = {
         "advertiser_id": adv_id,
         "name": f"Emulated Advertiser {a + 1}",

@@ -30,7 +30,9 @@ def build_campaign(
     """The n-th campaign of the dataset (1-based), named ``Campaign <name>``."""
     cid = make_id(1, spec.seed, n_campaign)
     hc = seeded_hash(spec.seed, cid)
-    created = timeline.range_start - timedelta(days=30 + hc % 300, seconds=(hc >> 16) % 86400)
+    # After its advertiser (see accounts.ACCOUNT_AGE_DAYS), and a week before the data range at the
+    # latest, so that its ad groups and ads exist before it too.
+    created = timeline.range_start - timedelta(days=7 + hc % 80, seconds=(hc >> 16) % 86400)
     deleted = every(spec.deleted_every, n_campaign)
     disabled = n_campaign % 4 == 0
     budget_mode = BUDGET_MODES[n_campaign % len(BUDGET_MODES)]
