@@ -19,7 +19,7 @@ from typing import Any
 
 import fault_support as fs
 import pytest
-from harness import ConnectorRun, configured_catalog, connector_env, run_connector
+from harness import ConnectorRun, configured_catalog, connector_env, parse_messages, run_connector
 from network_faults import UNRESOLVABLE_HOST, network_fault_patch, untrusted_tls_server
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
@@ -87,7 +87,7 @@ def _run(command: str, config: dict[str, Any], catalog: dict[str, Any] | None, p
             for file in Path(connector_tmp).rglob("*")
             if file.is_file()
         }
-    messages = fs._parse(done.stdout)
+    messages = parse_messages(done.stdout)
     return Outcome(ConnectorRun(done.returncode, done.stdout, done.stderr, messages), leftovers)
 
 

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import END, END_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, canonical, configured_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 
 from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
@@ -83,7 +83,7 @@ def read(emulator: Emulator, streams: list[str], state: list | None = None, **co
 
 
 def records_of(run: ConnectorRun) -> Counter[str]:
-    return Counter(json.dumps(record, sort_keys=True) for record in run.records())
+    return Counter(canonical(record) for record in run.records())
 
 
 def assert_same(actual: Counter[str], expected: Counter[str]) -> None:
@@ -189,10 +189,11 @@ def test_a_dense_account_loses_nothing_and_pays_little(tmp_path) -> None:
     dense = Dataset.generate(sparse_spec(delivery_day_percent=100, late_conversion_every=0, days=35))
     with Emulator(dense) as emulator:
         first_day = (END - timedelta(days=34)).isoformat()
-        full = read(emulator, STREAMS, start_date=first_day, skip_days_without_delivery=False)
+        # Each run is reduced to its records' texts at once: two whole runs of this account held side by
+        # side would take gigabytes.
+        full = records_of(read(emulator, STREAMS, start_date=first_day, skip_days_without_delivery=False))
         full_requests = emulator.request_count()
-        skipping = read(emulator, STREAMS, start_date=first_day)
-        assert_same(records_of(skipping), records_of(full))
+        assert_same(records_of(read(emulator, STREAMS, start_date=first_day)), full)
         # The activity queries (the account's days and the campaigns' late conversions) of each settled
         # 30 days and advertiser, nothing else.
         assert emulator.request_count() <= full_requests + 2 * 2 * 2
