@@ -167,6 +167,21 @@ def canonical(record: dict[str, Any]) -> str:
     return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
 
 
+# `discover` asks TikTok nothing: its catalog depends on the config alone, and not on the host it names.
+_DISCOVERED: dict[str, str] = {}
+
+
+def discovered_catalog(config: dict[str, Any]) -> dict[str, Any]:
+    """The catalog `discover` prints for this config, run once per config (less `base_url`) and test
+    process: most process tests need a catalog, few are about discover."""
+    key = canonical({name: value for name, value in config.items() if name != "base_url"})
+    if key not in _DISCOVERED:
+        run = run_connector("discover", config)
+        assert run.returncode == 0 and run.of_type("CATALOG"), run.stdout[-3000:]
+        _DISCOVERED[key] = orjson.dumps(run.catalog).decode()
+    return orjson.loads(_DISCOVERED[key])
+
+
 def emulator_config(base_url: str, **overrides: Any) -> dict[str, Any]:
     config: dict[str, Any] = {
         "credentials": {

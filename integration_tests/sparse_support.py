@@ -8,7 +8,14 @@ from collections import Counter
 from datetime import timedelta
 
 from conftest import END, END_DATE
-from harness import ConnectorRun, canonical, configured_catalog, emulator_config, run_connector
+from harness import (
+    ConnectorRun,
+    canonical,
+    configured_catalog,
+    discovered_catalog,
+    emulator_config,
+    run_connector,
+)
 from tiktok_emulator import DatasetSpec, Emulator
 
 from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
@@ -60,7 +67,7 @@ def sparse_spec(**overrides) -> DatasetSpec:
 
 def read(emulator: Emulator, streams: list[str], state: list | None = None, **config) -> ConnectorRun:
     settings = {**FAST, "end_date": END_DATE, **config}
-    discovered = run_connector("discover", emulator_config(emulator.base_url, **settings)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url, **settings))
     catalog = configured_catalog(discovered, streams, incremental=state is not None)
     emulator.reset_counters()
     run = run_connector("read", emulator_config(emulator.base_url, **settings), catalog, state=state)

@@ -25,7 +25,7 @@ from typing import Any
 
 import fault_support as fs
 import pytest
-from harness import ConnectorRun, configured_catalog, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog
 from tiktok_emulator import Dataset, Emulator, FaultPlan, credentials
 
 from source_tiktok_ads.api.errors import DEFAULT_MAX_RETRIES
@@ -154,7 +154,7 @@ def dataset() -> Dataset:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", fs.read_config(emulator.base_url)).catalog
+    return discovered_catalog(fs.read_config(emulator.base_url))
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,7 @@ import re
 import sys
 
 from conftest import END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Emulator, FaultPlan
 
 # One request per advertiser and day each: enough requests for the sizing to settle.
@@ -21,7 +21,7 @@ STREAMS = [
 
 def read_with_latency(emulator: Emulator, latency_ms: int, **overrides: object) -> tuple[int, str]:
     config = emulator_config(emulator.base_url, start_date=START_DATE, end_date=END_DATE, **overrides)
-    catalog = configured_catalog(run_connector("discover", config).catalog, STREAMS)
+    catalog = configured_catalog(discovered_catalog(config), STREAMS)
     emulator.faults = FaultPlan(latency_ms=latency_ms)
     emulator.reset_counters()
     try:
