@@ -20,7 +20,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from harness import ConnectorRun, configured_catalog, connector_command, connector_env, emulator_config
+import orjson
+from harness import (
+    ConnectorRun,
+    canonical,
+    configured_catalog,
+    connector_command,
+    connector_env,
+    emulator_config,
+    parse_messages,
+)
 from tiktok_emulator import Dataset, DatasetSpec, credentials
 
 DAYS = 7
@@ -105,18 +114,6 @@ def patched_command(*patches: str) -> list[str]:
     return [sys.executable, "-c", code]
 
 
-def _parse(stdout: str) -> list[dict[str, Any]]:
-    messages = []
-    for line in stdout.splitlines():
-        try:
-            message = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        if isinstance(message, dict):
-            messages.append(message)
-    return messages
-
-
 @dataclass
 class TimedRun:
     run: ConnectorRun
@@ -152,7 +149,9 @@ def read(
             timeout=timeout,
             env=connector_env(),
         )
-    run = ConnectorRun(completed.returncode, completed.stdout, completed.stderr, _parse(completed.stdout))
+    run = ConnectorRun(
+        completed.returncode, completed.stdout, completed.stderr, parse_messages(completed.stdout)
+    )
     return TimedRun(run, time.monotonic() - started)
 
 
@@ -181,8 +180,8 @@ def read_and_kill(
         for line in process.stdout:
             lines.append(line)
             try:
-                message = json.loads(line)
-            except json.JSONDecodeError:
+                message = orjson.loads(line)
+            except orjson.JSONDecodeError:
                 continue
             if kill_when(message):
                 process.send_signal(signal.SIGKILL)
@@ -193,7 +192,7 @@ def read_and_kill(
         stderr = process.stderr.read()
         returncode = process.wait(timeout=30)
     stdout = "".join(lines)
-    return ConnectorRun(returncode, stdout, stderr, _parse(stdout)), killed
+    return ConnectorRun(returncode, stdout, stderr, parse_messages(stdout)), killed
 
 
 # --- records ----------------------------------------------------------------------------------------
@@ -201,10 +200,6 @@ def read_and_kill(
 
 def record_key(stream: str, record: dict[str, Any], keys: dict[str, list[str]]) -> RecordKey:
     return stream, tuple(record.get(field) for field in keys[stream])
-
-
-def canonical(record: dict[str, Any]) -> str:
-    return json.dumps(record, sort_keys=True)
 
 
 def keyed(run: ConnectorRun, keys: dict[str, list[str]]) -> list[tuple[RecordKey, str]]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import orjson
 from tiktok_emulator import credentials
 
 from source_tiktok_ads.api.waits import RETRY_WAIT_SCALE_ENV
@@ -143,13 +144,42 @@ def run_connector(
         completed = subprocess.run(
             args, capture_output=True, text=True, timeout=timeout, env=env or connector_env()
         )
+    return ConnectorRun(
+        completed.returncode, completed.stdout, completed.stderr, parse_messages(completed.stdout)
+    )
+
+
+def parse_messages(stdout: str) -> list[dict[str, Any]]:
+    """The JSON objects among a process's output lines (orjson: the tests parse millions of records)."""
     messages = []
-    for line in completed.stdout.splitlines():
+    for line in stdout.splitlines():
         try:
-            messages.append(json.loads(line))
-        except json.JSONDecodeError:
+            message = orjson.loads(line)
+        except orjson.JSONDecodeError:
             continue
-    return ConnectorRun(completed.returncode, completed.stdout, completed.stderr, messages)
+        if isinstance(message, dict):
+            messages.append(message)
+    return messages
+
+
+def canonical(record: dict[str, Any]) -> str:
+    """A record as text with sorted keys: equal records give equal texts, to compare runs by."""
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS).decode()
+
+
+# `discover` asks TikTok nothing: its catalog depends on the config alone, and not on the host it names.
+_DISCOVERED: dict[str, str] = {}
+
+
+def discovered_catalog(config: dict[str, Any]) -> dict[str, Any]:
+    """The catalog `discover` prints for this config, run once per config (less `base_url`) and test
+    process: most process tests need a catalog, few are about discover."""
+    key = canonical({name: value for name, value in config.items() if name != "base_url"})
+    if key not in _DISCOVERED:
+        run = run_connector("discover", config)
+        assert run.returncode == 0 and run.of_type("CATALOG"), run.stdout[-3000:]
+        _DISCOVERED[key] = orjson.dumps(run.catalog).decode()
+    return orjson.loads(_DISCOVERED[key])
 
 
 def emulator_config(base_url: str, **overrides: Any) -> dict[str, Any]:

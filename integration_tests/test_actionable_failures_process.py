@@ -18,7 +18,7 @@ from typing import IO
 import fault_support as fs
 import pytest
 from conftest import START_DATE
-from harness import configured_catalog, connector_command, emulator_config, run_connector
+from harness import configured_catalog, connector_command, discovered_catalog, emulator_config, run_connector
 from network_faults import closed_port
 from tiktok_emulator import Dataset, Emulator, credentials
 
@@ -31,7 +31,7 @@ STREAMS = ["campaigns", "ads", "ads_reports_daily"]
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict:
-    discovered = run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url, start_date=START_DATE))
     return configured_catalog(discovered, STREAMS)
 
 

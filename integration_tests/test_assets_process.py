@@ -17,7 +17,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import END, END_DATE, START_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
 
 SCHEMAS = Path(__file__).resolve().parent.parent / "source_tiktok_ads" / "schemas"
@@ -84,7 +84,7 @@ def config_for(emulator: Emulator, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", config_for(emulator)).catalog
+    return discovered_catalog(config_for(emulator))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import START_DATE
-from harness import configured_catalog, connector_command, emulator_config, run_connector
+from harness import configured_catalog, connector_command, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Emulator, credentials
 
 
@@ -37,7 +37,7 @@ def good_config(emulator: Emulator) -> dict:
 @pytest.fixture(scope="module")
 def catalog(good_config: dict) -> dict:
     return configured_catalog(
-        run_connector("discover", good_config).catalog, ["campaigns", "ads_reports_daily"], incremental=True
+        discovered_catalog(good_config), ["campaigns", "ads_reports_daily"], incremental=True
     )
 
 

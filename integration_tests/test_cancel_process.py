@@ -18,7 +18,7 @@ from typing import Any
 import fault_support as fs
 import pytest
 from conftest import START_DATE
-from harness import configured_catalog, connector_command, emulator_config, run_connector
+from harness import configured_catalog, connector_command, discovered_catalog, emulator_config
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
 pytestmark = pytest.mark.slow
@@ -55,7 +55,7 @@ class SignallingEmulator(Emulator):
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url, start_date=START_DATE))
     return configured_catalog(discovered, STREAMS, incremental=True)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Emulator, FaultPlan
 
 STREAMS = [
@@ -18,7 +18,7 @@ STREAMS = [
 
 def read(emulator: Emulator, **overrides):
     config = emulator_config(emulator.base_url, start_date=START_DATE, end_date=END_DATE, **overrides)
-    catalog = configured_catalog(run_connector("discover", config).catalog, STREAMS, incremental=True)
+    catalog = configured_catalog(discovered_catalog(config), STREAMS, incremental=True)
     run = run_connector("read", config, catalog)
     assert run.returncode == 0, run.stdout[-2000:]
     return run

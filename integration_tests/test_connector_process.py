@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 from conftest import START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, Emulator, credentials
 
 from source_tiktok_ads.config import connection_specification
@@ -101,7 +101,7 @@ def test_discover_lists_every_stream_with_keys(emulator: Emulator) -> None:
 
 
 def entity_catalog(emulator: Emulator, incremental: bool = False) -> dict:
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     return configured_catalog(
         discovered, ["advertisers", "campaigns", "ad_groups", "ads"], incremental=incremental
     )

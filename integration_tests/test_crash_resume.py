@@ -21,7 +21,7 @@ from typing import Any
 
 import fault_support as fs
 import pytest
-from harness import ConnectorRun, configured_catalog, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def setup(emulator: Emulator) -> tuple[dict[str, Any], dict[str, Any], dict[str,
     # A little latency, as with a real API: the read lasts long enough for every kill point to be mid-run.
     emulator.faults = FaultPlan(latency_ms=40)
     config = fs.read_config(emulator.base_url)
-    discovered = run_connector("discover", config).catalog
+    discovered = discovered_catalog(config)
     return config, discovered, fs.read_catalog(discovered)
 
 

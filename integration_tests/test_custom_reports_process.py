@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from conftest import END_DATE, START_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, Emulator
 
 SPEND_BY_COUNTRY = {
@@ -60,7 +60,7 @@ def test_check_refuses_an_invalid_report_before_any_request(emulator: Emulator) 
 
 def test_custom_report_is_discovered_and_read(emulator: Emulator, dataset: Dataset) -> None:
     config = config_for(emulator, SPEND_BY_COUNTRY)
-    discovered = run_connector("discover", config).catalog
+    discovered = discovered_catalog(config)
     stream = next(s for s in discovered["streams"] if s["name"] == "ad_spend_by_country")
     assert stream["source_defined_primary_key"] == [["ad_id"], ["stat_time_day"], ["country_code"]]
     run = run_connector("read", config, configured_catalog(discovered, ["ad_spend_by_country"]))
@@ -155,7 +155,7 @@ def ground_truth(dataset: Dataset, report: dict[str, Any], metrics: list[str]) -
 def examples_read(emulator: Emulator) -> tuple[dict[str, Any], ConnectorRun]:
     """One discover and one incremental read of the three examples, shared by the tests below."""
     config = config_for(emulator, *EXAMPLES) | {"attribution_window": ATTRIBUTION_WINDOW}
-    discovered = run_connector("discover", config).catalog
+    discovered = discovered_catalog(config)
     names = [report["name"] for report in EXAMPLES]
     run = run_connector("read", config, configured_catalog(discovered, names, incremental=True))
     assert run.returncode == 0, run.stdout[-3000:]

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import END_DATE, START_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, Emulator
 from tiktok_emulator.divergent import EXTRA_METRIC, REFUSED_METRICS
 
@@ -41,7 +41,7 @@ def config_for(emulator: Emulator, **overrides) -> dict:
 @pytest.fixture(scope="module")
 def full_read(divergent: Emulator) -> ConnectorRun:
     config = config_for(divergent)
-    catalog = run_connector("discover", config).catalog
+    catalog = discovered_catalog(config)
     return run_connector("read", config, configured_catalog(catalog))
 
 
@@ -112,7 +112,7 @@ def test_check_still_fails_for_a_custom_metric_tiktok_refuses(divergent: Emulato
 def test_a_row_without_its_id_fails_only_after_the_other_rows(dataset: Dataset) -> None:
     with Emulator(dataset, profile="divergent", keyless_rows=True) as keyless:
         config = emulator_config(keyless.base_url, start_date=END_DATE, end_date=END_DATE)
-        catalog = run_connector("discover", config).catalog
+        catalog = discovered_catalog(config)
         run = run_connector("read", config, configured_catalog(catalog, ["campaigns_reports_daily"]))
     assert run.records("campaigns_reports_daily"), "the window's other rows are emitted"
     messages = [error["message"] for error in run.errors()]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import END, END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan, credentials
 
 OBJECTS = ["gmv_max_stores", "gmv_max_campaigns"]
@@ -72,7 +72,7 @@ def emulator(dataset: Dataset) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", emulator_config(emulator.base_url)).catalog
+    return discovered_catalog(emulator_config(emulator.base_url))
 
 
 def read(emulator: Emulator, discovered: dict[str, Any], streams: list[str]) -> Any:
@@ -184,7 +184,7 @@ def test_gmv_max_custom_reports_are_probed_at_check_and_read_like_the_others(
     refused = run_connector("check", {**config, "gmv_max_custom_reports": [unknown]}).connection_status
     assert refused["status"] == "FAILED" and "shop_daily" in refused["message"]
     assert "no_such_metric" in refused["message"]
-    discovered = run_connector("discover", config).catalog
+    discovered = discovered_catalog(config)
     run = run_connector("read", config, configured_catalog(discovered, ["shop_creatives"]))
     assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
     records = run.records("shop_creatives")

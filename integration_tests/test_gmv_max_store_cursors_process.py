@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 DAYS = 12
@@ -50,7 +50,7 @@ def emulator(dataset: Dataset) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", emulator_config(emulator.base_url)).catalog
+    return discovered_catalog(emulator_config(emulator.base_url))
 
 
 @pytest.fixture(scope="module")

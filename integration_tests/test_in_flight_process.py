@@ -7,7 +7,7 @@ import re
 import sys
 
 from conftest import END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Emulator, FaultPlan
 
 # One request per advertiser and day each: enough requests for the sizing to settle.
@@ -21,7 +21,7 @@ STREAMS = [
 
 def read_with_latency(emulator: Emulator, latency_ms: int, **overrides: object) -> tuple[int, str]:
     config = emulator_config(emulator.base_url, start_date=START_DATE, end_date=END_DATE, **overrides)
-    catalog = configured_catalog(run_connector("discover", config).catalog, STREAMS)
+    catalog = configured_catalog(discovered_catalog(config), STREAMS)
     emulator.faults = FaultPlan(latency_ms=latency_ms)
     emulator.reset_counters()
     try:
@@ -51,15 +51,17 @@ def test_num_workers_set_by_the_user_caps_the_requests_in_flight(emulator: Emula
     assert "limit up to 3 (of num_workers 3)" in summary
 
 
-# Runs the entry point and reports whether `airbyte_cdk/__init__.py` ran, and the peak memory.
+# Runs the entry point and reports whether `airbyte_cdk/__init__.py` ran, whether the protocol serializers
+# were built without attribute docstrings, and the peak memory.
 ENTRY_POINT = [
     sys.executable,
     "-c",
     "import atexit, re, sys\n"
-    "from source_tiktok_ads.cdk_adapter import package_exports_ran\n"
+    "from source_tiktok_ads.cdk_adapter import package_exports_ran, protocol_schema_docs_skipped\n"
     "def report():\n"
     "    peak = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
-    "    sys.stderr.write(f'EXPORTS_RAN={package_exports_ran()} PEAK_KB={peak}\\n')\n"
+    "    sys.stderr.write(f'EXPORTS_RAN={package_exports_ran()} DOCS_SKIPPED={protocol_schema_docs_skipped()} '\n"
+    "                     f'PEAK_KB={peak}\\n')\n"
     "atexit.register(report)\n"
     "from source_tiktok_ads.run import run\n"
     "sys.argv = ['source-tiktok-ads', *sys.argv[1:]]\n"
@@ -76,7 +78,7 @@ def test_every_command_works_without_the_cdk_package_imports(emulator: Emulator)
     read = run_connector("read", config, catalog, entry_point=ENTRY_POINT)
     for run in (spec, check, discover, read):
         assert run.returncode == 0, run.stdout[-2000:]
-        assert "EXPORTS_RAN=False" in run.stderr, run.stderr[-2000:]
+        assert "EXPORTS_RAN=False DOCS_SKIPPED=True" in run.stderr, run.stderr[-2000:]
     assert spec.of_type("SPEC")
     assert check.of_type("CONNECTION_STATUS")[0]["connectionStatus"]["status"] == "SUCCEEDED"
     assert read.records_by_stream()["ads_reports_daily"]

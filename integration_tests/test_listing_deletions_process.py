@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 END = datetime.now(UTC).date() - timedelta(days=2)
@@ -46,7 +46,7 @@ def emulator(dataset: Dataset) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", emulator_config(emulator.base_url)).catalog
+    return discovered_catalog(emulator_config(emulator.base_url))
 
 
 def sync(

@@ -11,7 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 from conftest import START_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from network_faults import closed_port
 from tiktok_emulator import Dataset, Emulator, FaultPlan, credentials
 
@@ -39,7 +39,7 @@ def assert_no_cdk_noise(run: ConnectorRun) -> None:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    return discovered_catalog(emulator_config(emulator.base_url, start_date=START_DATE))
 
 
 def test_answers_that_fail_streams_are_one_line_each_naming_their_endpoint(

@@ -19,7 +19,13 @@ from typing import Any
 
 import fault_support as fs
 import pytest
-from harness import ConnectorRun, configured_catalog, connector_env, run_connector
+from harness import (
+    ConnectorRun,
+    configured_catalog,
+    connector_env,
+    discovered_catalog,
+    parse_messages,
+)
 from network_faults import UNRESOLVABLE_HOST, network_fault_patch, untrusted_tls_server
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
@@ -87,7 +93,7 @@ def _run(command: str, config: dict[str, Any], catalog: dict[str, Any] | None, p
             for file in Path(connector_tmp).rglob("*")
             if file.is_file()
         }
-    messages = fs._parse(done.stdout)
+    messages = parse_messages(done.stdout)
     return Outcome(ConnectorRun(done.returncode, done.stdout, done.stderr, messages), leftovers)
 
 
@@ -101,7 +107,7 @@ def outcomes(
     dataset: Dataset, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[tuple[str, str, str], Outcome]:
     with Emulator(dataset) as emulator:
-        discovered = run_connector("discover", fs.read_config(emulator.base_url)).catalog
+        discovered = discovered_catalog(fs.read_config(emulator.base_url))
     catalog = configured_catalog(discovered, STREAMS)
 
     def one(case: tuple[str, str, str], tls_port: int) -> Outcome:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import END
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 DAYS = 4
@@ -53,7 +53,7 @@ def read(emulator: Emulator, num_workers: int) -> tuple[dict, dict, list]:
         requests_per_second=50,
         requests_per_minute=60000,
     )
-    catalog = configured_catalog(run_connector("discover", config).catalog, STREAMS, incremental=True)
+    catalog = configured_catalog(discovered_catalog(config), STREAMS, incremental=True)
     first_request = len(emulator.requests)
     run = run_connector("read", config, catalog)
     assert run.returncode == 0, run.stdout[-2000:]

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
@@ -100,7 +100,7 @@ def advertisers(dataset: Dataset) -> list[str]:
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url))
     return configured_catalog(discovered, STREAMS, incremental=True)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 DAYS = 70
@@ -61,7 +61,7 @@ def advertisers(dataset: Dataset) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def discovered(emulator: Emulator) -> dict[str, Any]:
-    return run_connector("discover", emulator_config(emulator.base_url)).catalog
+    return discovered_catalog(emulator_config(emulator.base_url))
 
 
 def config_for(emulator: Emulator, **overrides: Any) -> dict[str, Any]:

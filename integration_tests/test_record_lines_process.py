@@ -12,7 +12,14 @@ import re
 
 import pytest
 from conftest import END_DATE, START_DATE
-from harness import CDK_LAUNCH, ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import (
+    CDK_LAUNCH,
+    ConnectorRun,
+    configured_catalog,
+    discovered_catalog,
+    emulator_config,
+    run_connector,
+)
 from tiktok_emulator import Emulator
 
 STREAMS = [
@@ -57,7 +64,7 @@ def config(emulator: Emulator) -> dict:
 
 @pytest.fixture(scope="module")
 def catalog(config: dict) -> dict:
-    return configured_catalog(run_connector("discover", config).catalog, STREAMS, incremental=True)
+    return configured_catalog(discovered_catalog(config), STREAMS, incremental=True)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from replay_server import (
     EXTRACTOR_ADVERTISER,
     KEBOOLA_ADVERTISER,
@@ -106,7 +106,7 @@ def universe(request: pytest.FixtureRequest, replay: ReplayServer) -> tuple[str,
         end_date=end,
         skip_days_without_delivery=False,
     )
-    catalog = run_connector("discover", config).catalog
+    catalog = discovered_catalog(config)
     return request.param, run_connector("read", config, configured_catalog(catalog, streams))
 
 

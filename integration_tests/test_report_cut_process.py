@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from fault_support import FAST_BACKOFF, canonical, patched_command, read
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 DAYS = 4
@@ -64,7 +64,7 @@ def emulator(dataset: Dataset) -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url))
     return configured_catalog(discovered, STREAMS, incremental=True)
 
 

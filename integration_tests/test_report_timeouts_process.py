@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fault_support import canonical, patched_command, read
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 from source_tiktok_ads.api.waits import READ_TIMEOUT_ENV
@@ -45,7 +45,7 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url))
     return configured_catalog(discovered, STREAMS, incremental=True)
 
 

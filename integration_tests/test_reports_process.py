@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 from conftest import END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
@@ -60,7 +60,7 @@ def key_of(dimensions: dict, names: tuple[str, ...]) -> tuple:
 
 @pytest.fixture(scope="module")
 def full_read(emulator: Emulator):
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     catalog = configured_catalog(discovered, list(REPORTS))
     run = run_connector("read", config_for(emulator), catalog)
     assert run.returncode == 0, run.stdout[-3000:]
@@ -124,7 +124,7 @@ def test_include_deleted_brings_back_deleted_spend(emulator: Emulator, full_read
         "ads_audience_reports_daily",
         "ads_reports_lifetime",
     ]
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     run = run_connector(
         "read", config_for(emulator, include_deleted=True), configured_catalog(discovered, names)
     )
@@ -142,7 +142,7 @@ def test_include_deleted_brings_back_deleted_spend(emulator: Emulator, full_read
 
 def test_requests_respect_span_rules_and_are_minimal(emulator: Emulator) -> None:
     emulator.reset_counters()
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     names = ["ads_reports_daily", "ads_reports_hourly", "ads_reports_lifetime"]
     run = run_connector(
         "read", config_for(emulator, advertiser_ids=[]), configured_catalog(discovered, names)
@@ -160,7 +160,7 @@ def test_requests_respect_span_rules_and_are_minimal(emulator: Emulator) -> None
 
 
 def test_query_too_large_windows_are_split_without_losing_rows(emulator: Emulator, dataset: Dataset) -> None:
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     emulator.faults = FaultPlan(query_too_large_rows=20)
     try:
         run = run_connector(
@@ -173,7 +173,7 @@ def test_query_too_large_windows_are_split_without_losing_rows(emulator: Emulato
 
 
 def test_incremental_rereads_only_the_attribution_window(emulator: Emulator, dataset: Dataset) -> None:
-    discovered = run_connector("discover", config_for(emulator)).catalog
+    discovered = discovered_catalog(config_for(emulator))
     catalog = configured_catalog(discovered, ["ads_reports_daily", "ads_reports_hourly"], incremental=True)
     first = run_connector("read", config_for(emulator, attribution_window=2), catalog)
     assert first.returncode == 0

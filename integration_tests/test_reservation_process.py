@@ -5,15 +5,13 @@ Whether TikTok also returns R&F rows without the filter is not documented [?]: b
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import pytest
 from conftest import END, END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 
 STREAMS = ["advertisers_reports_daily", "campaigns_reports_daily", "ads_reports_daily"]
-_DISCOVERED: dict[str, Any] = {}
 
 
 @pytest.mark.parametrize("rf_in_unfiltered_reports", [True, False])
@@ -38,9 +36,7 @@ def test_ad_rows_of_every_buying_type_add_up_to_the_advertiser_total(rf_in_unfil
         config = emulator_config(
             emulator.base_url, start_date=START_DATE, end_date=END_DATE, include_deleted=True
         )
-        if not _DISCOVERED:
-            _DISCOVERED.update(run_connector("discover", config).catalog)
-        run = run_connector("read", config, configured_catalog(_DISCOVERED, STREAMS))
+        run = run_connector("read", config, configured_catalog(discovered_catalog(config), STREAMS))
     assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]
 
     def spend(name: str) -> dict[tuple[str, str], float]:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator
 from tiktok_emulator.server import RecordedRequest
 
@@ -69,7 +69,7 @@ def config(emulator: Emulator) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def catalog(config: dict[str, Any]) -> dict[str, Any]:
-    return configured_catalog(run_connector("discover", config).catalog, STREAMS, incremental=True)
+    return configured_catalog(discovered_catalog(config), STREAMS, incremental=True)
 
 
 @dataclass(frozen=True)
@@ -239,7 +239,7 @@ def test_zones_named_by_a_bare_offset_give_the_same_instants(config: dict[str, A
         )
     )
     with Emulator(dataset) as offsets:
-        discovered = run_connector("discover", {**config, "base_url": offsets.base_url}).catalog
+        discovered = discovered_catalog({**config, "base_url": offsets.base_url})
         began = datetime.now(UTC)
         run = run_connector(
             "read",

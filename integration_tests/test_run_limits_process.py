@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from fault_support import FAST_BACKOFF, patched_command, read
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
+from harness import ConnectorRun, configured_catalog, discovered_catalog, emulator_config
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, FaultPlan
 
 DAYS = 3
@@ -54,7 +54,7 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url))
     return configured_catalog(discovered, STREAMS, incremental=True)
 
 

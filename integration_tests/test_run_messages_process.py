@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import END, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, Emulator, FaultPlan
 
 pytestmark = pytest.mark.slow
@@ -20,7 +20,7 @@ CDK_FAILED_STREAMS = "During the sync, the following streams did not sync succes
 
 @pytest.fixture(scope="module")
 def catalog(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url, start_date=START_DATE))
     return configured_catalog(discovered, ["campaigns", "ads", "ad_groups", "ads_reports_daily"])
 
 
@@ -30,7 +30,7 @@ def stream_state(stream: str, blob: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def incremental(emulator: Emulator) -> dict[str, Any]:
-    discovered = run_connector("discover", emulator_config(emulator.base_url, start_date=START_DATE)).catalog
+    discovered = discovered_catalog(emulator_config(emulator.base_url, start_date=START_DATE))
     return configured_catalog(discovered, ["campaigns", "ads_reports_daily"], incremental=True)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 from conftest import END, END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, DatasetSpec, Emulator, credentials
 
 STREAMS = ["smart_plus_campaigns", "smart_plus_ad_groups", "smart_plus_ads", "ads"]
@@ -57,7 +57,7 @@ _DISCOVERED: dict[str, Any] = {}
 def read(emulator: Emulator, streams: list[str], incremental: bool = False, state: Any = None) -> Any:
     config = emulator_config(emulator.base_url, start_date=START_DATE, end_date=END_DATE)
     if not _DISCOVERED:  # the catalog does not depend on the data: discover once
-        _DISCOVERED.update(run_connector("discover", config).catalog)
+        _DISCOVERED.update(discovered_catalog(config))
     catalog = configured_catalog(_DISCOVERED, streams, incremental=incremental)
     run = run_connector("read", config, catalog, state=state)
     assert run.returncode == 0 and not run.errors(), run.stderr[-2000:]

@@ -1,6 +1,7 @@
-"""Requests follow the data: run as a process against sparse and dense emulator accounts, a read that
-skips what cannot have rows (days before the account existed, settled days without delivery) emits
-exactly the records of a read that asks everything, with fewer requests."""
+"""Requests follow the data: run as a process against sparse emulator accounts, a read that skips what
+cannot have rows (days before the account existed, settled days without delivery) emits exactly the
+records of a read that asks everything, with fewer requests. The dense account is
+`test_dense_reads_process.py`."""
 
 from __future__ import annotations
 
@@ -10,55 +11,23 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
-from conftest import END, END_DATE
-from harness import ConnectorRun, configured_catalog, emulator_config, run_connector
-from tiktok_emulator import Dataset, DatasetSpec, Emulator
-
-from source_tiktok_ads.reports.definitions import BUILTIN_REPORTS
-
-DAYS = 40
-FIRST_DAY = (END - timedelta(days=DAYS - 1)).isoformat()
-# Hourly, below advertiser level, broken down, and the advertiser-level daily report read whole.
-STREAMS = [
-    "advertisers_reports_hourly",
-    "ads_reports_hourly",
-    "ad_groups_reports_by_country_hourly",
-    "campaigns_reports_daily",
-    "ads_reports_daily",
-    "ads_audience_reports_daily",
-    "advertisers_audience_reports_daily",
-    "advertisers_reports_daily",
-]
-DEFINITIONS = {definition.name: definition for definition in BUILTIN_REPORTS}
-# Metrics that count delivery (the others are attributes: names, ids, budgets).
-COUNTERS = (
-    "spend",
-    "impressions",
-    "clicks",
-    "conversion",
-    "result",
-    "real_time_conversion",
-    "real_time_result",
+from conftest import END
+from harness import ConnectorRun
+from sparse_support import (
+    COUNTERS,
+    FIRST_DAY,
+    STREAMS,
+    assert_same,
+    number,
+    read,
+    records_of,
+    report_requests,
+    shape_of,
+    sparse_spec,
 )
-# Fast enough for a test; the requests are what is counted.
-FAST = {"requests_per_second": 1000, "requests_per_minute": 60000, "include_deleted": True}
+from tiktok_emulator import Dataset, Emulator
 
-
-def sparse_spec(**overrides) -> DatasetSpec:
-    values = {
-        "advertisers": 2,
-        "campaigns_per_advertiser": 2,
-        "adgroups_per_campaign": 2,
-        "ads_per_adgroup": 2,
-        "days": DAYS,
-        "end_date": END,
-        "seed": 5,
-        "deleted_every": 3,
-        "delivery_day_percent": 25,
-        "late_conversion_every": 2,
-        **overrides,
-    }
-    return DatasetSpec(**values)
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -70,51 +39,6 @@ def dataset() -> Dataset:
 def emulator(dataset: Dataset) -> Iterator[Emulator]:
     with Emulator(dataset) as running:
         yield running
-
-
-def read(emulator: Emulator, streams: list[str], state: list | None = None, **config) -> ConnectorRun:
-    settings = {**FAST, "end_date": END_DATE, **config}
-    discovered = run_connector("discover", emulator_config(emulator.base_url, **settings)).catalog
-    catalog = configured_catalog(discovered, streams, incremental=state is not None)
-    emulator.reset_counters()
-    run = run_connector("read", emulator_config(emulator.base_url, **settings), catalog, state=state)
-    assert run.returncode == 0, run.stdout[-3000:]
-    return run
-
-
-def records_of(run: ConnectorRun) -> Counter[str]:
-    return Counter(json.dumps(record, sort_keys=True) for record in run.records())
-
-
-def assert_same(actual: Counter[str], expected: Counter[str]) -> None:
-    """Equal as multisets; otherwise the failure names a few of the differences, not every record."""
-    extra, missing = actual - expected, expected - actual
-    assert not extra and not missing, (
-        f"{sum(extra.values())} records too many, {sum(missing.values())} missing; "
-        f"e.g. extra {list(extra)[:2]}, missing {list(missing)[:2]}"
-    )
-
-
-def number(value: object) -> float:
-    """A metric's value as a number; 0 for attributes (names, ids, settings)."""
-    try:
-        return float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return 0.0
-
-
-def report_requests(emulator: Emulator) -> Counter[tuple]:
-    """Report requests by stream shape (level, dimensions), the activity query included."""
-    shapes: Counter[tuple] = Counter()
-    for request in emulator.requests:
-        if request.path == "report/integrated/get/":
-            shapes[request.params["data_level"], *json.loads(request.params["dimensions"])] += 1
-    return shapes
-
-
-def shape_of(name: str) -> tuple:
-    definition = DEFINITIONS[name]
-    return (definition.data_level.value, *definition.dimensions)
 
 
 @pytest.fixture(scope="module")
@@ -183,19 +107,6 @@ def test_skipped_days_count_as_read_for_the_cursor(emulator: Emulator, skipping,
     again = read(emulator, STREAMS[:3], state=state)
     again_full = read(emulator, STREAMS[:3], state=state, skip_days_without_delivery=False)
     assert_same(records_of(again), records_of(again_full))
-
-
-def test_a_dense_account_loses_nothing_and_pays_little(tmp_path) -> None:
-    dense = Dataset.generate(sparse_spec(delivery_day_percent=100, late_conversion_every=0, days=35))
-    with Emulator(dense) as emulator:
-        first_day = (END - timedelta(days=34)).isoformat()
-        full = read(emulator, STREAMS, start_date=first_day, skip_days_without_delivery=False)
-        full_requests = emulator.request_count()
-        skipping = read(emulator, STREAMS, start_date=first_day)
-        assert_same(records_of(skipping), records_of(full))
-        # The activity queries (the account's days and the campaigns' late conversions) of each settled
-        # 30 days and advertiser, nothing else.
-        assert emulator.request_count() <= full_requests + 2 * 2 * 2
 
 
 def test_zero_rows_below_advertiser_level_are_what_a_skipped_day_leaves_out() -> None:

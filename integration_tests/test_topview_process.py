@@ -4,7 +4,7 @@ type. With it, ad-level spend adds up to the advertiser's, as in TikTok Ads Mana
 from __future__ import annotations
 
 from conftest import END_DATE, START_DATE
-from harness import configured_catalog, emulator_config, run_connector
+from harness import configured_catalog, discovered_catalog, emulator_config, run_connector
 from tiktok_emulator import Dataset, Emulator
 
 STREAMS = ["advertisers_reports_daily", "campaigns_reports_daily", "ads_reports_daily"]
@@ -15,9 +15,7 @@ def test_report_spend_reconciles_with_topview_campaigns(emulator: Emulator, data
     config = emulator_config(
         emulator.base_url, start_date=START_DATE, end_date=END_DATE, include_deleted=True
     )
-    run = run_connector(
-        "read", config, configured_catalog(run_connector("discover", config).catalog, STREAMS)
-    )
+    run = run_connector("read", config, configured_catalog(discovered_catalog(config), STREAMS))
     assert run.returncode == 0, run.stdout[-2000:]
     totals = {name: round(sum(r["metrics"]["spend"] for r in run.records(name)), 2) for name in STREAMS}
     assert (

@@ -21,6 +21,8 @@ destinations and the concurrent machinery to re-export their names: most of the 
 none of it used by this connector, which imports the CDK's modules by their full paths. So this module,
 imported first by the package, registers `airbyte_cdk` without running that file
 (`skip_cdk_package_exports`); the first access to a name the file would have defined runs it then.
+It also spares serpyco_rs a search for docstrings the protocol classes do not have
+(`skip_protocol_schema_docs`).
 """
 
 from __future__ import annotations
@@ -86,7 +88,44 @@ def package_exports_ran() -> bool:
     return isinstance(package, types.ModuleType) and "launch" in package.__dict__
 
 
+# serpyco_rs, which the CDK's protocol models are serialised with, builds each serializer's JSON schema
+# when it is created, and looks for the attributes' docstrings to describe them by reading the source
+# of every protocol class; before Python 3.13 each read parses the whole protocol module again. That
+# search was most of a process's start-up CPU, and it finds nothing: the protocol classes have no such
+# docstrings, so serializers and schemas are the same without it (`unit_tests/test_cdk_adapter.py`).
+SERPYCO_DOC_READERS = ("serpyco_rs._describe", "serpyco_rs._json_schema._convert")
+
+
+def no_attribute_docs(cls: type) -> dict[str, str]:
+    return {}
+
+
+def skip_protocol_schema_docs() -> bool:
+    """Makes serpyco_rs describe classes without their attributes' docstrings; False (and nothing
+    changed) when the protocol serializers already exist or serpyco_rs is not laid out as expected."""
+    if f"{CDK_PACKAGE}.models.airbyte_protocol_serializers" in sys.modules:
+        return False
+    try:
+        modules = [importlib.import_module(name) for name in SERPYCO_DOC_READERS]
+    except ImportError:
+        return False
+    if not all(hasattr(module, "get_attributes_doc") for module in modules):
+        return False
+    for module in modules:
+        module.get_attributes_doc = no_attribute_docs
+    return True
+
+
+def protocol_schema_docs_skipped() -> bool:
+    """Whether serpyco_rs describes classes without their attributes' docstrings in this process."""
+    return all(
+        getattr(sys.modules.get(name), "get_attributes_doc", None) is no_attribute_docs
+        for name in SERPYCO_DOC_READERS
+    )
+
+
 skip_cdk_package_exports()
+skip_protocol_schema_docs()
 
 import requests
 from airbyte_cdk.entrypoint import PRINT_BUFFER, AirbyteEntrypoint

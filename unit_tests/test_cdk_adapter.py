@@ -7,6 +7,7 @@ import hashlib
 import importlib.metadata
 import inspect
 import logging
+import subprocess
 import sys
 import textwrap
 from collections.abc import Callable
@@ -414,3 +415,58 @@ def test_endings_given_after_the_filter_was_installed_are_demoted_too() -> None:
     assert installed.demoted_endings == ("; handled by the stream.",)
     line = logging.LogRecord(logger.name, logging.INFO, "", 0, "x; handled by the stream.", None, None)
     assert not installed.filter(line)  # a debug line, and the logger is not at DEBUG
+
+
+def test_protocol_serializers_without_attribute_docs_load_and_dump_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The start-up shortcut changes nothing the serializers do."""
+    import serpyco_rs._utils
+    from airbyte_cdk.models import AirbyteMessage
+    from airbyte_cdk.models import airbyte_protocol_serializers as serializers
+    from serpyco_rs import Serializer
+
+    def build() -> Serializer:
+        return Serializer(
+            AirbyteMessage, omit_none=True, custom_type_resolver=serializers.custom_type_resolver
+        )
+
+    for name in cdk_adapter.SERPYCO_DOC_READERS:
+        monkeypatch.setattr(sys.modules[name], "get_attributes_doc", cdk_adapter.no_attribute_docs)
+    without_docs = build()
+    for name in cdk_adapter.SERPYCO_DOC_READERS:
+        monkeypatch.setattr(sys.modules[name], "get_attributes_doc", serpyco_rs._utils.get_attributes_doc)
+    with_docs = build()
+
+    messages = [
+        {"type": "RECORD", "record": {"stream": "ads", "data": {"ad_id": "1", "n": 2.5}, "emitted_at": 1}},
+        {
+            "type": "STATE",
+            "state": {
+                "type": "STREAM",
+                "stream": {
+                    "stream_descriptor": {"name": "ads_reports_daily"},
+                    "stream_state": {"states": [{"partition": {"advertiser_id": "1"}, "cursor": {"d": "x"}}]},
+                },
+                "sourceStats": {"recordCount": 3.0},
+            },
+        },
+        {"type": "TRACE", "trace": {"type": "ERROR", "emitted_at": 1.0, "error": {"message": "m"}}},
+        {"type": "LOG", "log": {"level": "WARN", "message": "w"}},
+    ]
+    for message in messages:
+        assert without_docs.dump(without_docs.load(message)) == with_docs.dump(with_docs.load(message))
+    # The protocol's classes carry no attribute docstrings: the schema itself is the same. A CDK release
+    # that adds some fails here, to weigh the descriptions against the start-up time again.
+    assert without_docs.get_json_schema() == with_docs.get_json_schema()
+
+
+def test_a_connector_process_builds_the_protocol_serializers_without_attribute_docs() -> None:
+    probe = (
+        "import sys\n"
+        "from source_tiktok_ads import cdk_adapter\n"
+        "import airbyte_cdk.models.airbyte_protocol_serializers\n"
+        "print(cdk_adapter.protocol_schema_docs_skipped())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
